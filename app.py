@@ -1,0 +1,83 @@
+"""Crowdcart's Chalice app: wiring only — capabilities by setting, error mapping, request logging."""
+import importlib
+import os
+from functools import wraps
+from typing import Callable, Dict, Tuple
+
+from chalice import Chalice, Response
+
+from crowdcart.errors import CrowdcartError
+from crowdcart.observability import flush_metrics, logger
+
+# capability name -> the modules holding its Blueprint(s), each exposing `bp`
+CAPABILITIES: Dict[str, Tuple[str, ...]] = {
+    "shops": ("functions.shops.routes",),
+    "auth": ("functions.auth.routes",),
+    # "catalog" lands with the catalog package
+}
+
+app = Chalice(app_name="crowdcart")
+app.api.binary_types = []  # JSON only: never base64 a response
+
+
+def enabled_capabilities() -> Tuple[str, ...]:
+    """The capabilities this process serves: CROWDCART_CAPABILITIES, or all when unset."""
+    raw = os.environ.get("CROWDCART_CAPABILITIES", "").strip()
+    if not raw or raw == "all":
+        return tuple(CAPABILITIES)
+    names = tuple(n.strip() for n in raw.split(",") if n.strip())
+    unknown = [n for n in names if n not in CAPABILITIES]
+    if unknown:
+        raise RuntimeError(f"unknown capabilities in CROWDCART_CAPABILITIES: {', '.join(unknown)}")
+    return names
+
+
+def error_body(code: str, message: str) -> Dict:
+    """The API's error format."""
+    return {"error": {"code": code, "message": message}}
+
+
+def _mapped(view: Callable) -> Callable:
+    """Run a view; domain errors become their status and JSON body, anything else a logged 500."""
+
+    @wraps(view)
+    def run(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except CrowdcartError as exc:
+            return Response(status_code=exc.status, body=exc.to_body())
+        except Exception:  # a 500 is always a bug: log it with the stack
+            logger.exception("unhandled error")
+            return Response(status_code=500, body=error_body("internal_error", "Something went wrong on our side."))
+
+    return run
+
+
+@app.middleware("http")
+def request_context(event, get_response):
+    """Tag logs with the request, and publish this request's metrics."""
+    context = event.context or {}
+    logger.append_keys(request_id=context.get("requestId"), path=context.get("resourcePath"))
+    try:
+        return get_response(event)
+    finally:
+        flush_metrics()
+        logger.remove_keys(["request_id", "path"])
+
+
+@app.route("/health", methods=["GET"])
+def health():
+    """Liveness probe."""
+    return {"status": "ok"}
+
+
+def _register() -> None:
+    for name in enabled_capabilities():
+        for module_path in CAPABILITIES[name]:
+            app.register_blueprint(importlib.import_module(module_path).bp)
+    for methods in app.routes.values():
+        for entry in methods.values():
+            entry.view_function = _mapped(entry.view_function)
+
+
+_register()

@@ -1,0 +1,1 @@
+"""One package per capability; app.py registers each one's Blueprint by setting."""

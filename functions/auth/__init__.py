@@ -1,0 +1,1 @@
+"""Auth capability: shopper login through code2Session, and the shopper's own profile."""

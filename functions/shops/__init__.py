@@ -1,0 +1,1 @@
+"""Shops capability: the platform creates shops; merchants manage settings and staff keys."""

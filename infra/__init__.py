@@ -1,0 +1,1 @@
+"""Infrastructure as data: the table definition, state machines and the template build."""

@@ -1,0 +1,1 @@
+"""Crowdcart's shared core: domain rules, data access, auth and observability."""

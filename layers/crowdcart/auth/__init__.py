@@ -1,0 +1,1 @@
+"""Authentication: shopper JWTs, merchant staff keys, the platform key, WeChat login."""

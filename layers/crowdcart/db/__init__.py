@@ -1,0 +1,1 @@
+"""Data access: the single table, keys, PynamoDB models, repositories and transactions."""

@@ -1,0 +1,1 @@
+"""PynamoDB entities of the single table, one module per area; each computes its own keys."""
