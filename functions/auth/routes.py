@@ -2,6 +2,7 @@
 from chalice import Blueprint
 
 from crowdcart.api import request as req
+from crowdcart.api.docs import spec
 from crowdcart.auth.wechat_login import adapter
 from crowdcart.settings import get_settings
 from functions.auth import schemas, service
@@ -10,6 +11,7 @@ bp = Blueprint(__name__)
 
 
 @bp.route("/v1/auth/login", methods=["POST"])
+@spec(auth="none", request=schemas.Login, errors=(401, 404, 422, 429))
 def login():
     """Exchange a wx.login code for a session token."""
     body = req.body(bp.current_request, schemas.Login)
@@ -17,6 +19,7 @@ def login():
 
 
 @bp.route("/v1/me", methods=["GET"])
+@spec(auth="shopper")
 def me():
     """The shopper's profile."""
     shopper = req.shopper(bp.current_request)
@@ -24,6 +27,7 @@ def me():
 
 
 @bp.route("/v1/me", methods=["PATCH"])
+@spec(auth="shopper", request=schemas.ProfileUpdate, errors=(409, 422))
 def update_me():
     """Change the shopper's profile (birthday once)."""
     shopper = req.shopper(bp.current_request)

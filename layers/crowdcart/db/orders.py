@@ -1,0 +1,96 @@
+"""Order repository: load with ownership checks, conditional transitions with history, and releases.
+
+Every status change goes through `transition`: one transaction that moves the order only
+if it is in one of the expected states, re-keys its indexes and appends an OrderEvent.
+Callers add their own actions (stock back, refund record…) to the same transaction.
+"""
+from typing import Any, Callable, Dict, Iterable, List, Optional
+
+from pynamodb.exceptions import DoesNotExist
+
+from crowdcart.clock import now
+from crowdcart.db import keys
+from crowdcart.db.models.catalog import Sku
+from crowdcart.db.models.orders import Order, OrderEvent, order_pk
+from crowdcart.db.writes import ConditionFailed, Transaction, run_transaction
+from crowdcart.domain import order_states as states
+from crowdcart.errors import Conflict, not_found
+from crowdcart.ids import new_id
+
+
+def get_order(shop_id: str, order_id: str, consistent: bool = False) -> Order:
+    """The order of this shop; 404 when absent."""
+    try:
+        return Order.get(*Order.key(shop_id, order_id), consistent_read=consistent)
+    except DoesNotExist as exc:
+        raise not_found("order", order_id) from exc
+
+
+def get_shopper_order(shop_id: str, user_id: str, order_id: str) -> Order:
+    """The order only if it belongs to this shopper; 404 otherwise (no existence leak)."""
+    order = get_order(shop_id, order_id)
+    if order.user_id != user_id:
+        raise not_found("order", order_id)
+    return order
+
+
+def event(shop_id: str, order_id: str, kind: str, actor: str, source: Optional[str], target: Optional[str],
+          data: Optional[Dict[str, Any]] = None, at: Optional[int] = None) -> OrderEvent:
+    """A new history entry for an order."""
+    return OrderEvent(order_pk(shop_id, order_id), f"EVENT#{new_id()}", order_id=order_id, type=kind,
+                      from_status=source, to_status=target, actor=actor, at=at or now(), data=data)
+
+
+def status_actions(order: Order, target: str) -> List[Any]:
+    """Set the status and move the order between the by-status index partitions."""
+    index = Order.index_keys(order.shop_id, order.user_id, order.order_id, target)
+    return [Order.status.set(target), Order.GSI2PK.set(index["GSI2PK"])]
+
+
+def transition(order: Order, sources: Iterable[str], target: str, actor: str, *,
+               actions: Optional[List[Any]] = None, data: Optional[Dict[str, Any]] = None,
+               extra: Optional[Callable[[Transaction], None]] = None, token: Optional[str] = None) -> None:
+    """Move `order` to `target` if it is in one of `sources`; 409 `order_state` otherwise.
+
+    `actions` are further updates of the order item; `extra(tx)` adds other items' writes.
+    """
+    allowed = [s for s in sources if states.can_move(s, target)]
+    if not allowed:
+        raise ValueError(f"no legal transition from {sorted(sources)} to {target}")
+
+    def build() -> Transaction:
+        tx = Transaction(token)
+        ref = Order(*Order.key(order.shop_id, order.order_id))
+        tx.update("order", ref, status_actions(order, target) + list(actions or []),
+                  condition=Order.status.is_in(*allowed))
+        tx.put("event", event(order.shop_id, order.order_id, f"status:{target}", actor, order.status, target, data))
+        if extra:
+            extra(tx)
+        return tx
+
+    try:
+        run_transaction(build)
+    except ConditionFailed as exc:
+        if exc.label == "order":
+            raise Conflict("order_state", f"The order cannot become {target} from its current state.") from exc
+        raise
+
+
+def restock_actions(tx: Transaction, shop_id: str, lines: Iterable[Dict[str, Any]]) -> None:
+    """Give each line's quantity back to its SKU's stock."""
+    for line in lines:
+        tx.update(f"restock:{line['sku_id']}", Sku(*Sku.key(shop_id, line["sku_id"])),
+                  [Sku.stock.add(line["quantity"]), Sku.sales.add(-line["quantity"])])
+
+
+def list_for_key(index: Any, partition: str, limit: int, start: Optional[Dict[str, Any]] = None,
+                 status: Optional[str] = None) -> Any:
+    """Query one order index partition, newest first, optionally filtered by status."""
+    condition = Order.status == status if status else None
+    return index.query(partition, scan_index_forward=False, limit=limit, last_evaluated_key=start,
+                       filter_condition=condition)
+
+
+def user_orders_partition(shop_id: str, user_id: str) -> str:
+    """GSI1 partition of a shopper's orders."""
+    return keys.scoped(shop_id, "USER", user_id, "ORDERS")
