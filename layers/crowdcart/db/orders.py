@@ -49,10 +49,12 @@ def status_actions(order: Order, target: str) -> List[Any]:
 
 def transition(order: Order, sources: Iterable[str], target: str, actor: str, *,
                actions: Optional[List[Any]] = None, data: Optional[Dict[str, Any]] = None,
-               extra: Optional[Callable[[Transaction], None]] = None, token: Optional[str] = None) -> None:
+               extra: Optional[Callable[[Transaction], None]] = None, token: Optional[str] = None,
+               condition: Optional[Any] = None) -> None:
     """Move `order` to `target` if it is in one of `sources`; 409 `order_state` otherwise.
 
-    `actions` are further updates of the order item; `extra(tx)` adds other items' writes.
+    `actions` are further updates of the order item; `condition` is ANDed with the state check;
+    `extra(tx)` adds other items' writes to the same transaction.
     """
     allowed = [s for s in sources if states.can_move(s, target)]
     if not allowed:
@@ -61,8 +63,9 @@ def transition(order: Order, sources: Iterable[str], target: str, actor: str, *,
     def build() -> Transaction:
         tx = Transaction(token)
         ref = Order(*Order.key(order.shop_id, order.order_id))
+        guard = Order.status.is_in(*allowed)
         tx.update("order", ref, status_actions(order, target) + list(actions or []),
-                  condition=Order.status.is_in(*allowed))
+                  condition=guard if condition is None else guard & condition)
         tx.put("event", event(order.shop_id, order.order_id, f"status:{target}", actor, order.status, target, data))
         if extra:
             extra(tx)
@@ -94,3 +97,25 @@ def list_for_key(index: Any, partition: str, limit: int, start: Optional[Dict[st
 def user_orders_partition(shop_id: str, user_id: str) -> str:
     """GSI1 partition of a shopper's orders."""
     return keys.scoped(shop_id, "USER", user_id, "ORDERS")
+
+
+def release_actions(tx: Transaction, order: Order) -> None:
+    """Give back what checkout took for this order: stock (later also coupon, points, activity stock)."""
+    restock_actions(tx, order.shop_id, order.lines)
+
+
+def clear_due(order_cls: Any = Order) -> List[Any]:
+    """Actions that take an order off the DUE index."""
+    return [order_cls.DUEPK.remove(), order_cls.DUESK.remove()]
+
+
+def cancel_unpaid(order: Order, actor: str, reason: str, *, only_if_due: bool = False) -> None:
+    """Cancel a pending order and release what checkout took, in one transaction; 409 if not pending.
+
+    `only_if_due` (sweepers) also requires the pay deadline to have passed.
+    """
+    moment = now()
+    transition(order, [states.PENDING_PAYMENT], states.CANCELLED, actor,
+               actions=[Order.cancelled_at.set(moment), Order.cancel_reason.set(reason)] + clear_due(),
+               data={"reason": reason}, extra=lambda tx: release_actions(tx, order),
+               condition=(Order.pay_deadline_at <= moment) if only_if_due else None)
