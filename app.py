@@ -1,6 +1,7 @@
 """Crowdcart's Chalice app: wiring only — capabilities by setting, error mapping, request logging."""
 import importlib
 import os
+import re
 from functools import wraps
 from typing import Callable, Dict, Tuple
 
@@ -11,10 +12,17 @@ from crowdcart.observability import flush_metrics, logger
 
 # capability name -> the modules holding its Blueprint(s), each exposing `bp`
 CAPABILITIES: Dict[str, Tuple[str, ...]] = {
+    "meta": ("functions.meta.routes",),  # /health, /openapi.json, /docs: always registered
     "shops": ("functions.shops.routes",),
     "auth": ("functions.auth.routes",),
-    # "catalog" lands with the catalog package
+    "checkout": ("functions.checkout.routes",),
+    "stores": ("functions.stores.routes",),
+    "catalog": ("functions.catalog.routes",),
+    "payments": ("functions.payments.routes", "functions.payments.tasks"),
+    "sandbox": ("functions.sandbox.routes",),  # the WeChat Pay simulator: LOCAL_ONLY
 }
+
+ALWAYS_ON = ("meta",)  # served by every process, whatever CROWDCART_CAPABILITIES says
 
 app = Chalice(app_name="crowdcart")
 app.api.binary_types = []  # JSON only: never base64 a response
@@ -29,7 +37,7 @@ def enabled_capabilities() -> Tuple[str, ...]:
     unknown = [n for n in names if n not in CAPABILITIES]
     if unknown:
         raise RuntimeError(f"unknown capabilities in CROWDCART_CAPABILITIES: {', '.join(unknown)}")
-    return names
+    return names + tuple(n for n in ALWAYS_ON if n not in names)
 
 
 def error_body(code: str, message: str) -> Dict:
@@ -59,20 +67,35 @@ def request_context(event, get_response):
     context = event.context or {}
     logger.append_keys(request_id=context.get("requestId"), path=context.get("resourcePath"))
     try:
-        return get_response(event)
+        return _contract_errors(get_response(event))
     finally:
         flush_metrics()
         logger.remove_keys(["request_id", "path"])
 
 
-@app.route("/health", methods=["GET"])
-def health():
-    """Liveness probe."""
-    return {"status": "ok"}
+def _contract_errors(response: Response) -> Response:
+    """Rewrite Chalice's own error bodies ({"Code", "Message"}: 405, 415…) into the API's format."""
+    body = response.body
+    if isinstance(body, dict) and set(body) == {"Code", "Message"}:
+        code = re.sub(r"(?<!^)(?=[A-Z])", "_", str(body["Code"]).removesuffix("Error")).lower()
+        response.body = error_body(code, str(body["Message"]))
+    return response
+
+
+LOCAL_ONLY = ("sandbox",)  # registered only in local mode with the WeChat sandbox; never in AWS
+
+
+def _local_sandbox() -> bool:
+    from crowdcart.settings import get_settings
+
+    settings = get_settings()
+    return settings.is_local and settings.wechat_mode == "sandbox"
 
 
 def _register() -> None:
     for name in enabled_capabilities():
+        if name in LOCAL_ONLY and not _local_sandbox():
+            continue
         for module_path in CAPABILITIES[name]:
             app.register_blueprint(importlib.import_module(module_path).bp)
     for methods in app.routes.values():

@@ -1,7 +1,8 @@
 """Test session set-up: one in-memory DynamoDB Local on a free port, tables from infra/table.json.
 
-The environment is configured in pytest_configure, before any test module imports the core
-(PynamoDB models read their endpoint at import time).
+The environment is configured when this root conftest is imported — before pytest imports any
+deeper conftest or test module that imports the core (settings are read once, and PynamoDB
+models read their endpoint at import time).
 """
 import os
 import secrets
@@ -15,7 +16,7 @@ PLATFORM_KEY = "pk_test_" + secrets.token_urlsafe(16)
 _dynamodb = None
 
 
-def pytest_configure(config):
+def _start_backend() -> None:
     """Start DynamoDB Local (unless CROWDCART_TEST_DYNAMODB_ENDPOINT names one) and create the tables."""
     global _dynamodb
     endpoint = os.environ.get("CROWDCART_TEST_DYNAMODB_ENDPOINT")
@@ -29,6 +30,9 @@ def pytest_configure(config):
     from infra.tables import create_tables
 
     create_tables(environment.dynamodb_client(), environment.table_names())
+
+
+_start_backend()
 
 
 def pytest_unconfigure(config):

@@ -17,7 +17,8 @@ def business_event(name: str, count: int = 1, **context: Any) -> None:
 
 def flush_metrics() -> None:
     """Publish the metrics gathered during this invocation (EMF to stdout)."""
-    metrics.flush_metrics(raise_on_empty_metrics=False)
+    if metrics.metric_set:
+        metrics.flush_metrics(raise_on_empty_metrics=False)
 
 
 def tracer() -> Any:

@@ -4,6 +4,7 @@ Every status change goes through `transition`: one transaction that moves the or
 if it is in one of the expected states, re-keys its indexes and appends an OrderEvent.
 Callers add their own actions (stock back, refund record…) to the same transaction.
 """
+import time
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
 from pynamodb.exceptions import DoesNotExist
@@ -35,10 +36,13 @@ def get_shopper_order(shop_id: str, user_id: str, order_id: str) -> Order:
 
 
 def event(shop_id: str, order_id: str, kind: str, actor: str, source: Optional[str], target: Optional[str],
-          data: Optional[Dict[str, Any]] = None, at: Optional[int] = None) -> OrderEvent:
-    """A new history entry for an order."""
-    return OrderEvent(order_pk(shop_id, order_id), f"EVENT#{new_id()}", order_id=order_id, type=kind,
-                      from_status=source, to_status=target, actor=actor, at=at or now(), data=data)
+          data: Optional[Dict[str, Any]] = None, at: Optional[int] = None, suffix: Optional[str] = None) -> OrderEvent:
+    """A history entry; SK `EVENT#<ms>#<suffix>` sorts by time. A fixed `suffix` (with a fixed `at`)
+    makes the item deterministic, so a transaction retried with the same token has the same parameters."""
+    moment = at or now()
+    sort_key = f"EVENT#{moment * 1000 if at else int(time.time() * 1000):013d}#{suffix or new_id()}"
+    return OrderEvent(order_pk(shop_id, order_id), sort_key, order_id=order_id, type=kind,
+                      from_status=source, to_status=target, actor=actor, at=moment, data=data)
 
 
 def status_actions(order: Order, target: str) -> List[Any]:
@@ -119,3 +123,30 @@ def cancel_unpaid(order: Order, actor: str, reason: str, *, only_if_due: bool = 
                actions=[Order.cancelled_at.set(moment), Order.cancel_reason.set(reason)] + clear_due(),
                data={"reason": reason}, extra=lambda tx: release_actions(tx, order),
                condition=(Order.pay_deadline_at <= moment) if only_if_due else None)
+
+
+def view(order: Order, events: Optional[List[OrderEvent]] = None, for_merchant: bool = False) -> Dict[str, Any]:
+    """The order as the API shows it (the pickup code only once paid, or to the merchant)."""
+    from crowdcart.clock import iso
+
+    body: Dict[str, Any] = {
+        "id": order.order_id, "status": order.status, "user_id": order.user_id,
+        "lines": order.lines, "goods_fen": order.goods_fen, "discount_fen": order.discount_fen,
+        "shipping_fen": order.shipping_fen, "payable_fen": order.payable_fen, "pricing": order.pricing,
+        "delivery": order.delivery, "coupon_id": order.coupon_id, "points_used": order.points_used,
+        "activity": order.activity, "created_at": iso(order.created_at),
+        "pay_deadline_at": order.pay_deadline_at, "paid_at": iso(order.paid_at) if order.paid_at else None,
+        "shipment": order.shipment, "refunded_fen": order.refunded_fen,
+        "receive_deadline_at": order.receive_deadline_at,
+    }
+    if order.pickup_code and (for_merchant or order.status not in (states.PENDING_PAYMENT, states.CANCELLED)):
+        body["pickup_code"] = order.pickup_code
+    if events is not None:
+        body["events"] = [{"type": e.type, "from": e.from_status, "to": e.to_status, "actor": e.actor,
+                           "at": iso(e.at), "data": e.data} for e in events]
+    return body
+
+
+def history(shop_id: str, order_id: str) -> List[OrderEvent]:
+    """An order's events, oldest first."""
+    return list(OrderEvent.query(order_pk(shop_id, order_id), OrderEvent.SK.startswith("EVENT#")))

@@ -33,6 +33,11 @@ class TransactionConflict(Exception):
     """Another transaction touched one of the items at the same time; safe to retry."""
 
 
+class TokenAlreadyUsed(Exception):
+    """The ClientRequestToken already committed a transaction with other parameters (a concurrent
+    retry of the same request won); the caller should read the result instead of writing."""
+
+
 class Transaction:
     """A labelled TransactWriteItems with a deterministic ClientRequestToken."""
 
@@ -84,6 +89,8 @@ class Transaction:
                     raise TransactionConflict(label) from exc
             if exc.cause_response_code in ("TransactionConflictException", "TransactionInProgressException"):
                 raise TransactionConflict(exc.cause_response_code) from exc
+            if exc.cause_response_code == "IdempotentParameterMismatchException":
+                raise TokenAlreadyUsed(exc.cause_response_code) from exc
             raise
 
 

@@ -98,3 +98,15 @@ class Refund(Entity, discriminator="refund"):
     def key(cls, shop_id: str, order_id: str, out_refund_no: str) -> tuple:
         """(PK, SK) of a refund."""
         return order_pk(shop_id, order_id), f"REFUND#{out_refund_no}"
+
+
+class PickupCode(Entity, discriminator="pickup_code"):
+    """The code a shopper shows in store; verified once by the merchant."""
+
+    order_id = UnicodeAttribute()
+    verified_at = NumberAttribute(null=True)
+
+    @classmethod
+    def key(cls, shop_id: str, code: str) -> tuple:
+        """(PK, SK) of a pickup code."""
+        return keys.scoped(shop_id, "PICKUP", code), "PICKUP"

@@ -55,6 +55,8 @@ class Shopper(Entity, discriminator="shopper"):
     birthday = UnicodeAttribute(null=True)
     phone = UnicodeAttribute(null=True)
     paid_orders = NumberAttribute(default=0)
+    member_level = NumberAttribute(default=0)
+    member_discount_percent = NumberAttribute(default=0)
 
     @classmethod
     def key(cls, shop_id: str, user_id: str) -> tuple:
