@@ -1,0 +1,1 @@
+"""Meta capability: liveness, the OpenAPI document and its offline HTML rendering."""

@@ -1,0 +1,1 @@
+"""Tests of the AWS form: the packaged template, its validators and the build."""
