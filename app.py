@@ -16,6 +16,7 @@ CAPABILITIES: Dict[str, Tuple[str, ...]] = {
     "shops": ("functions.shops.routes",),
     "auth": ("functions.auth.routes",),
     "checkout": ("functions.checkout.routes",),
+    "orders": ("functions.orders.routes", "functions.orders.tasks"),
     "stores": ("functions.stores.routes",),
     "catalog": ("functions.catalog.routes",),
     "payments": ("functions.payments.routes", "functions.payments.tasks"),

@@ -55,7 +55,7 @@ def main() -> int:
         import app as application
 
         demo = seed.ensure_demo_shop(data_dir)
-        workers = loops.start_all(stop)
+        workers = loops.start_all(application.app, stop)
         server = make_server(application.app, "127.0.0.1", port)
         serve_in_thread(server)
         print(BANNER.format(port=port, endpoint=dynamodb.endpoint, data_dir=data_dir, platform_key=platform_key,

@@ -12,6 +12,7 @@ import hmac
 from typing import Any, Dict, List, Optional, Tuple
 
 from crowdcart.clock import now
+from crowdcart.db import due
 from crowdcart.db.connection import Entity
 from crowdcart.db.models.catalog import Sku
 from crowdcart.db.models.orders import Order, PickupCode
@@ -27,7 +28,6 @@ from crowdcart.ids import derived_id
 from crowdcart.observability import business_event
 from crowdcart.settings import get_settings
 
-PAY_TIMEOUT_DUE = "DUE#pay_timeout"
 MAX_KEY_LENGTH = 255
 
 
@@ -134,7 +134,7 @@ def place_order(shop_id: str, user_id: str, idempotency_key: str, body: Dict[str
                   goods_fen=quote.goods_fen, discount_fen=quote.discount_fen, shipping_fen=quote.shipping_fen,
                   payable_fen=quote.payable_fen, delivery=delivery, points_used=quote.points_used,
                   request_hash=rhash, created_at=created, pay_deadline_at=deadline,
-                  DUEPK=PAY_TIMEOUT_DUE, DUESK=f"{deadline:010d}#{shop_id}#{order_id}",
+                  DUEPK=due.PAY_TIMEOUT, DUESK=due.due_sort_key(deadline, shop_id, order_id),
                   **Order.index_keys(shop_id, user_id, order_id, states.PENDING_PAYMENT))
     if body.get("note"):
         order.delivery = dict(delivery, note=body["note"])

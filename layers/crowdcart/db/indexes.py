@@ -1,6 +1,6 @@
 """The table's global secondary indexes as PynamoDB index classes (names match infra/table.json)."""
 from pynamodb.attributes import UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 
 
 class GSI1(GlobalSecondaryIndex):
@@ -37,11 +37,11 @@ class GSI3(GlobalSecondaryIndex):
 
 
 class DueIndex(GlobalSecondaryIndex):
-    """Sparse index of items with a deadline, read by the sweepers (keys only)."""
+    """Sparse index of items with a deadline, read by the sweepers (keys and `entity` only)."""
 
     class Meta:
         index_name = "DUE"
-        projection = KeysOnlyProjection()
+        projection = IncludeProjection(["entity"])
 
     DUEPK = UnicodeAttribute(hash_key=True)
     DUESK = UnicodeAttribute(range_key=True)

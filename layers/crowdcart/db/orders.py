@@ -113,12 +113,13 @@ def clear_due(order_cls: Any = Order) -> List[Any]:
     return [order_cls.DUEPK.remove(), order_cls.DUESK.remove()]
 
 
-def cancel_unpaid(order: Order, actor: str, reason: str, *, only_if_due: bool = False) -> None:
+def cancel_unpaid(order: Order, actor: str, reason: str, *, only_if_due: bool = False,
+                  at: Optional[int] = None) -> None:
     """Cancel a pending order and release what checkout took, in one transaction; 409 if not pending.
 
-    `only_if_due` (sweepers) also requires the pay deadline to have passed.
+    `only_if_due` (sweepers) also requires the pay deadline to have passed by `at` (default now).
     """
-    moment = now()
+    moment = at or now()
     transition(order, [states.PENDING_PAYMENT], states.CANCELLED, actor,
                actions=[Order.cancelled_at.set(moment), Order.cancel_reason.set(reason)] + clear_due(),
                data={"reason": reason}, extra=lambda tx: release_actions(tx, order),

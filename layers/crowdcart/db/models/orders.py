@@ -110,3 +110,31 @@ class PickupCode(Entity, discriminator="pickup_code"):
     def key(cls, shop_id: str, code: str) -> tuple:
         """(PK, SK) of a pickup code."""
         return keys.scoped(shop_id, "PICKUP", code), "PICKUP"
+
+
+class AfterSale(Entity, discriminator="after_sale"):
+    """A shopper's refund request on an order (all or some lines), decided by the merchant."""
+
+    after_sale_id = UnicodeAttribute()
+    order_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # requested | approved | rejected
+    reason = UnicodeAttribute()
+    photos = JSONAttribute(default=list)
+    lines = JSONAttribute(null=True)
+    amount_fen = NumberAttribute()
+    created_at = NumberAttribute()
+    decided_at = NumberAttribute(null=True)
+    decision_note = UnicodeAttribute(null=True)
+    out_refund_no = UnicodeAttribute(null=True)
+
+    @classmethod
+    def key(cls, shop_id: str, after_sale_id: str) -> tuple:
+        """(PK, SK) of an after-sale request."""
+        return keys.scoped(shop_id, "AFTERSALE", after_sale_id), "AFTERSALE"
+
+    @staticmethod
+    def index_keys(shop_id: str, order_id: str, status: str) -> dict:
+        """GSI1 = the order's requests; GSI2 = the shop's requests by status."""
+        return {"GSI1PK": keys.scoped(shop_id, "ORDER", order_id, "AFTERSALES"), "GSI1SK": "AFTERSALE",
+                "GSI2PK": keys.scoped(shop_id, "AFTERSALES", status), "GSI2SK": f"ORDER#{order_id}"}

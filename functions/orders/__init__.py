@@ -1,0 +1,1 @@
+"""Orders capability: the lifecycle after checkout — lists, cancel, ship, receipt, pickup, sweepers."""
