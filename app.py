@@ -15,6 +15,7 @@ CAPABILITIES: Dict[str, Tuple[str, ...]] = {
     "meta": ("functions.meta.routes",),  # /health, /openapi.json, /docs: always registered
     "shops": ("functions.shops.routes",),
     "auth": ("functions.auth.routes",),
+    "cart": ("functions.cart.routes",),
     "checkout": ("functions.checkout.routes",),
     "orders": ("functions.orders.routes", "functions.orders.tasks"),
     "stores": ("functions.stores.routes",),

@@ -1,0 +1,1 @@
+"""Cart capability: a shopper's cart with live prices, stock and totals."""
