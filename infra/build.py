@@ -32,6 +32,7 @@ BUILD = ROOT / "build"
 PYTHON_VERSION = "python3.11"
 ABI = "cp311"
 ARCH = "x86_64"
+LAMBDA_UNZIPPED_LIMIT_MB = 250
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
 
@@ -70,6 +71,16 @@ def _tree(directory: Path, prefix: str) -> Iterable[Tuple[Path, str]]:
     for path in directory.rglob("*"):
         if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
             yield path, f"{prefix}/{path.relative_to(directory).as_posix()}"
+
+
+def _unzipped_mb(paths: Iterable[Path]) -> float:
+    """What the function and its layers take once unzipped (Lambda's limit is on the sum)."""
+    total = 0
+    for path in paths:
+        if path.exists():
+            with zipfile.ZipFile(path) as zf:
+                total += sum(info.file_size for info in zf.infolist())
+    return round(total / 2**20, 1)
 
 
 def core_layer(out: Path) -> Path:
@@ -176,6 +187,9 @@ def build(out: Optional[Path] = None, stage: str = "dev", deps: bool = True,
     (out / "template.json").write_text(json.dumps(final, indent=2, sort_keys=True))
     (out / OPENAPI_FILE).write_text(json.dumps(info["openapi"], indent=2, sort_keys=True))
     lap("split")
+    unzipped = _unzipped_mb(out / name for name in ("deployment.zip", "layer-core.zip", "layer-deps.zip"))
+    if unzipped > LAMBDA_UNZIPPED_LIMIT_MB:
+        raise BuildError(f"function + layers unzip to {unzipped} MB; Lambda allows {LAMBDA_UNZIPPED_LIMIT_MB} MB")
     unknown_config = sorted(name for name in config["stages"][stage].get("lambda_functions", {})
                             if name.startswith("api_") and name[4:] not in info["capabilities"])
     return {"template": str(out / "template.json"), "stage": stage,
@@ -184,6 +198,7 @@ def build(out: Optional[Path] = None, stage: str = "dev", deps: bool = True,
             "state_machines": [m.path.name for m in machines], "routes": len(info["routes"]),
             "undocumented_routes": undocumented, "config_for_unknown_capabilities": unknown_config,
             "dependencies_layer": ("cached" if cache_hit else "built") if deps else "skipped",
+            "unzipped_mb": unzipped,
             "seconds": round(time.perf_counter() - started, 2), "timings": timings}
 
 

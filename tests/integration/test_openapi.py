@@ -126,3 +126,43 @@ def test_a_bundled_document_wins_when_configured(tmp_path, monkeypatch):
     assert service.document(app.app.routes) == bundled
     monkeypatch.delenv(service.BUNDLED_ENV)
     assert service.document(app.app.routes)["info"]["title"] == "Crowdcart API"
+
+
+def test_nested_models_with_the_same_name_are_kept_apart():
+    from pydantic import BaseModel
+
+    from crowdcart.api.docs import spec
+    from crowdcart.api.openapi import build_document
+
+    def nested(field_type):
+        class Item(BaseModel):
+            value: field_type
+
+        return Item
+
+    class First(BaseModel):
+        item: nested(int)
+
+    class Second(BaseModel):
+        item: nested(str)
+
+    class Entry:
+        def __init__(self, view):
+            self.view_function = view
+
+    @spec(auth="shopper", request=First)
+    def first():
+        """First."""
+
+    @spec(auth="merchant", request=Second, response=First, status=201)
+    def second():
+        """Second."""
+
+    doc = build_document({"/a": {"POST": Entry(first)}, "/b/{b_id}": {"PUT": Entry(second)}})
+    validate(doc)
+    schemas = doc["components"]["schemas"]
+    refs = {schemas[name]["properties"]["item"]["$ref"] for name in ("First", "Second")}
+    assert len(refs) == 2
+    types = {schemas[ref.rsplit("/", 1)[1]]["properties"]["value"]["type"] for ref in refs}
+    assert types == {"integer", "string"}
+    assert doc["paths"]["/b/{b_id}"]["put"]["parameters"][0]["name"] == "b_id"
