@@ -1,0 +1,1 @@
+"""Stores capability: merchants manage stores (pickup points); shoppers find the nearest ones."""
