@@ -7,6 +7,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from crowdcart.db.models.shops import Shop
 from functions.shops import service as shops
+from local import demo_stores
 
 
 def ensure_demo_shop(data_dir: str) -> Dict[str, str]:
@@ -28,3 +29,4 @@ def ensure_demo_shop(data_dir: str) -> Dict[str, str]:
 
 def fill_demo_shop(shop_id: str) -> None:
     """Categories, products and stores of the demo shop."""
+    demo_stores.seed(shop_id)
