@@ -18,6 +18,8 @@ CAPABILITIES: Dict[str, Tuple[str, ...]] = {
     "cart": ("functions.cart.routes",),
     "checkout": ("functions.checkout.routes",),
     "orders": ("functions.orders.routes", "functions.orders.tasks"),
+    "notifications": ("functions.notifications.routes",),
+    "streams": ("functions.streams.tasks",),
     "stores": ("functions.stores.routes",),
     "catalog": ("functions.catalog.routes",),
     "payments": ("functions.payments.routes", "functions.payments.tasks"),

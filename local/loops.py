@@ -52,3 +52,46 @@ def start_all(app: Any, stop: threading.Event) -> List[threading.Thread]:
         thread.start()
         threads.append(thread)
     return threads
+
+
+def _stream_event(records: List[dict], stream_arn: str) -> dict:
+    """Shape DynamoDB Streams GetRecords output like the Lambda event source does."""
+    for record in records:
+        record.setdefault("awsRegion", "local")
+        record["eventSourceARN"] = stream_arn
+        created = record["dynamodb"].get("ApproximateCreationDateTime")
+        if hasattr(created, "timestamp"):
+            record["dynamodb"]["ApproximateCreationDateTime"] = int(created.timestamp())
+    return {"Records": records}
+
+
+@loop("stream")
+def run_stream(app: Any, stop: threading.Event) -> None:
+    """Poll DynamoDB Local's table stream and hand each batch to the stream consumer handler."""
+    import boto3
+
+    handler = app.handler_map.get("on_table_change")
+    if handler is None:
+        return
+    endpoint, table = os.environ["CROWDCART_DYNAMODB_ENDPOINT"], os.environ["CROWDCART_TABLE"]
+    ddb = boto3.client("dynamodb", endpoint_url=endpoint)
+    streams = boto3.client("dynamodbstreams", endpoint_url=endpoint)
+    arn = ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    iterators: dict = {}
+    while not stop.is_set():
+        try:
+            for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+                shard_id = shard["ShardId"]
+                if shard_id not in iterators:
+                    iterators[shard_id] = streams.get_shard_iterator(
+                        StreamArn=arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+                if iterators[shard_id] is None:
+                    continue
+                page = streams.get_records(ShardIterator=iterators[shard_id], Limit=100)
+                if page["Records"]:
+                    handler(_stream_event(page["Records"], arn), None)
+                iterators[shard_id] = page.get("NextShardIterator")
+        except Exception:  # keep polling; reactions are idempotent, so a retried batch is harmless
+            logger.exception("stream poll failed")
+            iterators.clear()
+        stop.wait(0.5)

@@ -1,0 +1,1 @@
+"""Notifications capability: the shopper's subscribe-message inbox."""
