@@ -7,6 +7,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from crowdcart.db.models.shops import Shop
 from functions.shops import service as shops
+from local import demo_catalog
 from local import demo_stores
 
 
@@ -29,4 +30,5 @@ def ensure_demo_shop(data_dir: str) -> Dict[str, str]:
 
 def fill_demo_shop(shop_id: str) -> None:
     """Categories, products and stores of the demo shop."""
+    demo_catalog.seed(shop_id)
     demo_stores.seed(shop_id)

@@ -1,0 +1,1 @@
+"""Catalog capability: categories, products with SKUs, stock and price, shelf browsing and keyword search."""
