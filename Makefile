@@ -4,6 +4,7 @@ PY_SYS ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONDONTWRITEBYTECODE := 1
+export PYTHONPATH := $(CURDIR):$(CURDIR)/layers
 
 .PHONY: help deps run test test-fast lint package bench clean
 

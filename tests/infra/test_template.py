@@ -79,6 +79,10 @@ def test_local_only_routes_are_not_deployed(package, app_description):
     assert not local & {(path, method.upper()) for path, methods in bundled.items() for method in methods}
 
 
+STREAM_ACTIONS = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                  "dynamodb:ListStreams"}
+
+
 def test_iam_is_least_privilege(package):
     resources = package["template"]["Resources"]
     specs = table_specs()
@@ -95,7 +99,9 @@ def test_iam_is_least_privilege(package):
                 assert "*" not in actions and not any(a.endswith(":*") for a in actions), (name, actions)
                 if "*" in targets:
                     assert actions == ["dynamodb:ListStreams"], (name, statement)
-                if any(a.startswith("dynamodb:") and "Stream" not in a for a in actions):
+                if set(actions) <= STREAM_ACTIONS:
+                    assert targets in (["*"], [{"Fn::GetAtt": ["Table", "StreamArn"]}]), (name, targets)
+                elif any(a.startswith("dynamodb:") for a in actions):
                     assert "dynamodb:Scan" not in actions
                     assert {json.dumps(t, sort_keys=True) for t in targets} <= allowed_ddb, (name, targets)
     meta = json.dumps(resources["MetaRole"])
