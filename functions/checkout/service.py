@@ -1,5 +1,8 @@
 """Checkout: one consistent read batch, pure pricing, one TransactWriteItems.
 
+Coupons, points and campaigns join through the parts in crowdcart.purchase (their reads ride
+in the same batch, their conditional writes in the same transaction).
+
 The order id derives from (shop, user, Idempotency-Key), so a retried request finds the order
 it already made. The transaction decrements each SKU's stock on condition, puts the order
 (only if absent — the idempotency marker), its first event and, for pickup, its code; its
@@ -26,6 +29,8 @@ from crowdcart.domain.shop_settings import effective
 from crowdcart.errors import BadRequest, Conflict, NotFound, ServiceUnavailable, Unprocessable, not_found
 from crowdcart.ids import derived_id
 from crowdcart.observability import business_event
+from crowdcart.purchase.context import CheckoutContext
+from crowdcart.purchase.parts import all_parts
 from crowdcart.settings import get_settings
 
 MAX_KEY_LENGTH = 255
@@ -61,19 +66,23 @@ def _replay(existing: Order, rhash: str) -> Dict[str, Any]:
     return view(existing)
 
 
-def _read_batch(shop_id: str, user_id: str, order_id: str, sku_ids: List[str],
-                store_id: Optional[str]) -> Dict[Tuple[str, str], Entity]:
-    wanted = [Order.key(shop_id, order_id), Shop.key(shop_id), Shopper.key(shop_id, user_id)]
-    wanted += [Sku.key(shop_id, sku) for sku in sku_ids]
+def _read(ctx: CheckoutContext, store_id: Optional[str]) -> None:
+    """The one consistent read batch: order (replay), shop, shopper, SKUs, store and the parts' items."""
+    shop_id = ctx.shop_id
+    wanted = [Order.key(shop_id, ctx.order_id), Shop.key(shop_id), Shopper.key(shop_id, ctx.user_id)]
+    wanted += [Sku.key(shop_id, sku) for sku in ctx.quantities]
     if store_id:
         wanted.append(Store.key(shop_id, store_id))
-    return {(item.PK, item.SK): item for item in Entity.batch_get(wanted, consistent_read=True)}
+    for part in all_parts():
+        wanted += part.keys(ctx)
+    ctx.found = {(item.PK, item.SK): item for item in Entity.batch_get(list(dict.fromkeys(wanted)),
+                                                                         consistent_read=True)}
 
 
-def _lines(shop_id: str, merged: Dict[str, int], found: Dict[Tuple[str, str], Entity]) -> List[Sku]:
+def _lines(ctx: CheckoutContext) -> List[Sku]:
     skus = []
-    for sku_id, quantity in merged.items():
-        sku = found.get(Sku.key(shop_id, sku_id))
+    for sku_id, quantity in ctx.quantities.items():
+        sku = ctx.get(Sku.key(ctx.shop_id, sku_id))
         if sku is None:
             raise NotFound("sku_not_found", f"No SKU {sku_id} in this shop.", sku_id=sku_id)
         if not sku.on_shelf:
@@ -85,15 +94,28 @@ def _lines(shop_id: str, merged: Dict[str, int], found: Dict[Tuple[str, str], En
     return skus
 
 
-def _delivery(shop_id: str, delivery: Dict[str, Any], found: Dict[Tuple[str, str], Entity]) -> Dict[str, Any]:
+def _delivery(ctx: CheckoutContext, delivery: Dict[str, Any]) -> Dict[str, Any]:
     if delivery["type"] == "express":
         return {"type": "express", "address": delivery["address"]}
-    store = found.get(Store.key(shop_id, delivery["store_id"]))
+    store = ctx.get(Store.key(ctx.shop_id, delivery["store_id"]))
     if store is None or not store.active:
         raise not_found("store", delivery["store_id"])
     if not store.pickup_enabled:
         raise Conflict("pickup_unavailable", "This store does not offer pickup.", store_id=store.store_id)
     return {"type": "pickup", "store_id": store.store_id, "store_name": store.name, "address": store.address}
+
+
+def _price(ctx: CheckoutContext, delivery: Dict[str, Any]) -> pricing.Quote:
+    try:
+        return pricing.price(
+            [pricing.Line(s.sku_id, s.product_id, s.category_id, s.price_fen, ctx.quantities[s.sku_id],
+                          ctx.activity_prices.get(s.sku_id)) for s in ctx.skus],
+            member_percent=ctx.profile.member_discount_percent, coupon=ctx.coupon,
+            points_to_use=ctx.points_to_use, points_rule=ctx.points_rule,
+            shipping=pricing.Shipping(ctx.settings.shipping_fee_fen, ctx.settings.free_shipping_over_fen,
+                                      pickup=delivery["type"] == "pickup"))
+    except pricing.PricingError as exc:
+        raise Conflict(exc.code, str(exc)) from exc
 
 
 def place_order(shop_id: str, user_id: str, idempotency_key: str, body: Dict[str, Any]) -> Tuple[Dict[str, Any], bool]:
@@ -103,49 +125,47 @@ def place_order(shop_id: str, user_id: str, idempotency_key: str, body: Dict[str
     """
     order_id = order_id_for(shop_id, user_id, idempotency_key)
     rhash = request_hash(body)
-    merged = _merge_items(body["items"])
-    if body.get("activity"):
-        raise Conflict("activity_unavailable", "Campaign checkout is not open in this shop yet.")
-    if body.get("coupon_id") or body.get("points_to_use"):
-        raise Conflict("discounts_unavailable", "Coupons and points are not accepted in this shop yet.")
-    found = _read_batch(shop_id, user_id, order_id, list(merged), body["delivery"].get("store_id"))
-    existing = found.get(Order.key(shop_id, order_id))
+    ctx = CheckoutContext(shop_id, user_id, order_id, body, _merge_items(body["items"]))
+    _read(ctx, body["delivery"].get("store_id"))
+    existing = ctx.get(Order.key(shop_id, order_id))
     if existing is not None:
         return _replay(existing, rhash), True
-    shop = found.get(Shop.key(shop_id))
-    profile = found.get(Shopper.key(shop_id, user_id))
-    if shop is None or profile is None:
+    shop, ctx.profile = ctx.get(Shop.key(shop_id)), ctx.get(Shopper.key(shop_id, user_id))
+    if shop is None or ctx.profile is None:
         raise not_found("shop" if shop is None else "user")
-    settings = effective(shop.settings)
-    skus = _lines(shop_id, merged, found)
-    delivery = _delivery(shop_id, body["delivery"], found)
-    quote = pricing.price(
-        [pricing.Line(s.sku_id, s.product_id, s.category_id, s.price_fen, merged[s.sku_id]) for s in skus],
-        member_percent=profile.member_discount_percent,
-        shipping=pricing.Shipping(settings.shipping_fee_fen, settings.free_shipping_over_fen,
-                                  pickup=delivery["type"] == "pickup"))
-    created = now()
-    deadline = created + settings.pay_timeout_minutes * 60
+    ctx.settings = effective(shop.settings)
+    ctx.skus = _lines(ctx)
+    ctx.created_at = now()
+    delivery = _delivery(ctx, body["delivery"])
+    _unclaimed(body)
+    for part in all_parts():
+        part.prepare(ctx)
+    quote = ctx.quote = _price(ctx, delivery)
+    deadline = ctx.created_at + ctx.settings.pay_timeout_minutes * 60
     lines = [{"sku_id": s.sku_id, "product_id": s.product_id, "title": s.product_title, "spec": s.spec,
-              "image": s.image, "kind": s.kind, "unit_price_fen": s.price_fen, "quantity": merged[s.sku_id],
-              "paid_fen": quote.line_paid_fen[s.sku_id]} for s in skus]
+              "image": s.image, "kind": s.kind, "unit_price_fen": s.price_fen, "quantity": ctx.quantities[s.sku_id],
+              "paid_fen": quote.line_paid_fen[s.sku_id]} for s in ctx.skus]
+    if body.get("note"):
+        delivery = dict(delivery, note=body["note"])
     order = Order(*Order.key(shop_id, order_id), order_id=order_id, shop_id=shop_id, user_id=user_id,
                   status=states.PENDING_PAYMENT, lines=lines, pricing=quote.breakdown(),
                   goods_fen=quote.goods_fen, discount_fen=quote.discount_fen, shipping_fen=quote.shipping_fen,
                   payable_fen=quote.payable_fen, delivery=delivery, points_used=quote.points_used,
-                  request_hash=rhash, created_at=created, pay_deadline_at=deadline,
+                  request_hash=rhash, created_at=ctx.created_at, pay_deadline_at=deadline,
                   DUEPK=due.PAY_TIMEOUT, DUESK=due.due_sort_key(deadline, shop_id, order_id),
-                  **Order.index_keys(shop_id, user_id, order_id, states.PENDING_PAYMENT))
-    if body.get("note"):
-        order.delivery = dict(delivery, note=body["note"])
+                  **Order.index_keys(shop_id, user_id, order_id, states.PENDING_PAYMENT), **ctx.order_fields)
     try:
-        _commit(order, merged, rhash)
+        _commit(ctx, order, rhash)
     except (ConditionFailed, TokenAlreadyUsed) as exc:
         label = getattr(exc, "label", "order")
         if label.startswith("stock:"):
             sku_id = label.split(":", 1)[1]
             raise Conflict("insufficient_stock", f"SKU {sku_id} sold out while you were ordering.",
                            sku_id=sku_id) from exc
+        for part in all_parts():
+            error = part.conflict(label)
+            if error is not None:
+                raise error from exc
         if label != "order" and not isinstance(exc, TokenAlreadyUsed):
             raise
         try:
@@ -156,6 +176,18 @@ def place_order(shop_id: str, user_id: str, idempotency_key: str, body: Dict[str
     return view(order), False
 
 
+def _unclaimed(body: Dict[str, Any]) -> None:
+    """Refuse discount inputs that no registered part handles (instead of silently ignoring them)."""
+    names = {part.name for part in all_parts()}
+    if body.get("coupon_id") and "coupon" not in names:
+        raise Conflict("coupons_unavailable", "Coupons are not accepted in this shop yet.")
+    if body.get("points_to_use") and "points" not in names:
+        raise Conflict("points_unavailable", "Points are not accepted in this shop yet.")
+    activity = body.get("activity") or {}
+    if activity and activity.get("type") not in names:
+        raise Conflict("activity_unavailable", f"{activity.get('type')} checkout is not open yet.")
+
+
 def pickup_code(order_id: str, attempt: int) -> str:
     """An 8-digit pickup code: derived from the order with a server secret (stable across retries,
     unguessable without the secret)."""
@@ -164,7 +196,7 @@ def pickup_code(order_id: str, attempt: int) -> str:
     return f"{int.from_bytes(digest[:8], 'big') % 10**8:08d}"
 
 
-def _commit(order: Order, merged: Dict[str, int], rhash: str) -> None:
+def _commit(ctx: CheckoutContext, order: Order, rhash: str) -> None:
     """Write the order in one transaction; pickup orders take the next code on a collision."""
     for attempt in range(3):
         if order.delivery["type"] == "pickup":
@@ -173,7 +205,7 @@ def _commit(order: Order, merged: Dict[str, int], rhash: str) -> None:
 
         def build() -> Transaction:
             tx = Transaction(token)
-            for sku_id, quantity in merged.items():
+            for sku_id, quantity in ctx.quantities.items():
                 tx.update(f"stock:{sku_id}", Sku(*Sku.key(order.shop_id, sku_id)),
                           [Sku.stock.add(-quantity), Sku.sales.add(quantity)],
                           condition=(Sku.stock >= quantity) & (Sku.on_shelf == True))  # noqa: E712
@@ -184,6 +216,8 @@ def _commit(order: Order, merged: Dict[str, int], rhash: str) -> None:
             if order.pickup_code:
                 tx.put("pickup_code", PickupCode(*PickupCode.key(order.shop_id, order.pickup_code),
                                                  order_id=order.order_id), PickupCode.PK.does_not_exist())
+            for part in all_parts():
+                part.write(ctx, tx)
             return tx
 
         try:

@@ -104,8 +104,12 @@ def user_orders_partition(shop_id: str, user_id: str) -> str:
 
 
 def release_actions(tx: Transaction, order: Order) -> None:
-    """Give back what checkout took for this order: stock (later also coupon, points, activity stock)."""
+    """Give back what checkout took for this order: stock, and whatever each checkout part took."""
+    from crowdcart.purchase.parts import all_parts
+
     restock_actions(tx, order.shop_id, order.lines)
+    for part in all_parts():
+        part.release(order, tx)
 
 
 def clear_due(order_cls: Any = Order) -> List[Any]:
