@@ -1,0 +1,1 @@
+"""Sandbox capability (local mode only): the WeChat Pay simulator's HTTP face."""
