@@ -9,7 +9,7 @@ bp = Blueprint(__name__)
 
 
 @bp.route("/v1/orders/{order_id}/pay", methods=["POST"])
-@spec(auth="shopper", status=200, errors=(401, 404, 409, 503))
+@spec(auth="shopper", response=schemas.PayOut, errors=(401, 403, 404, 409, 503))
 def pay_order(order_id):
     """wx.requestPayment parameters (JSAPI prepay) for the shopper's pending order."""
     shopper = req.shopper(bp.current_request)
@@ -38,7 +38,7 @@ def wechatpay_webhook():
 
 
 @bp.route("/admin/v1/wechat/pay", methods=["GET"])
-@spec(auth="merchant", errors=(403,))
+@spec(auth="merchant", response=schemas.PayKeysOut, errors=(403,))
 def get_pay_keys():
     """The shop's WeChat Pay keys, whether its secrets are stored, and the notify_url."""
     merchant = req.merchant(bp.current_request)
@@ -46,7 +46,7 @@ def get_pay_keys():
 
 
 @bp.route("/admin/v1/wechat/pay", methods=["PUT"])
-@spec(auth="merchant", request=schemas.PayKeys, errors=(403, 409, 422))
+@spec(auth="merchant", request=schemas.PayKeys, response=schemas.PayKeysOut, errors=(403, 409, 422))
 def put_pay_keys():
     """Set the merchant serial and WeChat Pay public keys / platform certificates (owner only)."""
     merchant = req.merchant(bp.current_request, write=True).require_owner()
@@ -55,7 +55,7 @@ def put_pay_keys():
 
 
 @bp.route("/admin/v1/orders/{order_id}/refunds", methods=["GET"])
-@spec(auth="merchant", errors=(403, 404))
+@spec(auth="merchant", response=schemas.RefundList, errors=(403, 404))
 def list_order_refunds(order_id):
     """The refunds of an order with their WeChat Pay status (abnormal/closed ones need the merchant)."""
     merchant = req.merchant(bp.current_request)
