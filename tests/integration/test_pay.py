@@ -8,8 +8,7 @@ from cryptography.hazmat.primitives.hashes import SHA256
 from crowdcart.db.orders import cancel_unpaid
 from crowdcart.payments import crypto
 from crowdcart.payments.config import merchant_config
-from tests.fakes.orders import (load_order, make_pending_order, make_sku, order_events, stock,  # noqa: F401
-                                wechat_sandbox)
+from tests.fakes.orders import load_order, make_pending_order, make_sku, order_events, wechat_sandbox  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("wechat_sandbox")
 
