@@ -87,7 +87,7 @@ def _lines(ctx: CheckoutContext) -> List[Sku]:
             raise NotFound("sku_not_found", f"No SKU {sku_id} in this shop.", sku_id=sku_id)
         if not sku.on_shelf:
             raise Conflict("sku_off_shelf", f"SKU {sku_id} is not on sale.", sku_id=sku_id)
-        if sku.stock < quantity:
+        if sku.stock < quantity and sku_id not in ctx.stock_by_part:
             raise Conflict("insufficient_stock", f"Only {sku.stock} of SKU {sku_id} left.", sku_id=sku_id,
                            available=sku.stock)
         skus.append(sku)
@@ -118,14 +118,20 @@ def _price(ctx: CheckoutContext, delivery: Dict[str, Any]) -> pricing.Quote:
         raise Conflict(exc.code, str(exc)) from exc
 
 
-def place_order(shop_id: str, user_id: str, idempotency_key: str, body: Dict[str, Any]) -> Tuple[Dict[str, Any], bool]:
+def place_order(shop_id: str, user_id: str, idempotency_key: str, body: Dict[str, Any],
+                source_ip: Optional[str] = None) -> Tuple[Dict[str, Any], bool]:
     """Create the order for this request, or return the one this key already made.
 
-    Returns (order view, replayed). Raises 404/409/422 naming the SKU, store, coupon or field.
+    Returns (order view, replayed). Raises 404/409/422 naming the SKU, store, coupon or field
+    (429 when a part's rate limit refuses the caller).
     """
     order_id = order_id_for(shop_id, user_id, idempotency_key)
     rhash = request_hash(body)
-    ctx = CheckoutContext(shop_id, user_id, order_id, body, _merge_items(body["items"]))
+    ctx = CheckoutContext(shop_id, user_id, order_id, body, _merge_items(body["items"]), source_ip=source_ip)
+    for part in all_parts():  # cheap checks before any read (rate limits, cached windows)
+        admit = getattr(part, "admit", None)
+        if admit is not None:
+            admit(ctx)
     _read(ctx, body["delivery"].get("store_id"))
     existing = ctx.get(Order.key(shop_id, order_id))
     if existing is not None:
@@ -144,7 +150,9 @@ def place_order(shop_id: str, user_id: str, idempotency_key: str, body: Dict[str
     deadline = ctx.created_at + ctx.settings.pay_timeout_minutes * 60
     lines = [{"sku_id": s.sku_id, "product_id": s.product_id, "title": s.product_title, "spec": s.spec,
               "image": s.image, "kind": s.kind, "unit_price_fen": s.price_fen, "quantity": ctx.quantities[s.sku_id],
-              "paid_fen": quote.line_paid_fen[s.sku_id]} for s in ctx.skus]
+              "paid_fen": quote.line_paid_fen[s.sku_id],
+              **({"stock_from": ctx.stock_by_part[s.sku_id]} if s.sku_id in ctx.stock_by_part else {})}
+             for s in ctx.skus]
     if body.get("note"):
         delivery = dict(delivery, note=body["note"])
     order = Order(*Order.key(shop_id, order_id), order_id=order_id, shop_id=shop_id, user_id=user_id,
@@ -206,6 +214,8 @@ def _commit(ctx: CheckoutContext, order: Order, rhash: str) -> None:
         def build() -> Transaction:
             tx = Transaction(token)
             for sku_id, quantity in ctx.quantities.items():
+                if sku_id in ctx.stock_by_part:  # the part takes this stock (see CheckoutContext)
+                    continue
                 tx.update(f"stock:{sku_id}", Sku(*Sku.key(order.shop_id, sku_id)),
                           [Sku.stock.add(-quantity), Sku.sales.add(quantity)],
                           condition=(Sku.stock >= quantity) & (Sku.on_shelf == True))  # noqa: E712

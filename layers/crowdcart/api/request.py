@@ -88,3 +88,9 @@ def cursor(request: Any) -> Optional[str]:
 def header(request: Any, name: str) -> Optional[str]:
     """A request header (case-insensitive)."""
     return (request.headers or {}).get(name.lower())
+
+
+def source_ip(request: Any) -> Optional[str]:
+    """The caller's IP as API Gateway saw it (requestContext.identity.sourceIp), if any."""
+    context = getattr(request, "context", None) or {}
+    return (context.get("identity") or {}).get("sourceIp") or None

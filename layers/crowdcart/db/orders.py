@@ -104,10 +104,11 @@ def user_orders_partition(shop_id: str, user_id: str) -> str:
 
 
 def release_actions(tx: Transaction, order: Order) -> None:
-    """Give back what checkout took for this order: stock, and whatever each checkout part took."""
+    """Give back what checkout took for this order: stock, and whatever each checkout part took
+    (a line whose stock a part took — `stock_from` — goes back through that part's release)."""
     from crowdcart.purchase.parts import all_parts
 
-    restock_actions(tx, order.shop_id, order.lines)
+    restock_actions(tx, order.shop_id, [line for line in order.lines if not line.get("stock_from")])
     for part in all_parts():
         part.release(order, tx)
 

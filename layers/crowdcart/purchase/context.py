@@ -21,6 +21,11 @@ class CheckoutContext:
     profile: Any = None
     skus: List[Any] = field(default_factory=list)
     created_at: int = 0
+    source_ip: Optional[str] = None  # the caller's IP (API Gateway requestContext), for rate limits
+    # SKUs whose stock a part takes instead of the SKU counter (activity stock carved out of the SKU
+    # at activity creation): checkout neither checks nor decrements their SKU stock, records the part
+    # on the order line as `stock_from`, and cancelling gives the stock back through that part's release
+    stock_by_part: Dict[str, str] = field(default_factory=dict)
     # pricing inputs the parts set
     coupon: Optional[pricing.Coupon] = None
     points_to_use: int = 0
@@ -36,7 +41,11 @@ class CheckoutContext:
 
 
 class Part(Protocol):
-    """A contributor to checkout (see the package docstring)."""
+    """A contributor to checkout (see the package docstring).
+
+    A part may also define `admit(ctx)`: cheap checks run before the read batch (rate limits, a
+    cached sale window); checkout calls it only on parts that have it.
+    """
 
     name: str
 
