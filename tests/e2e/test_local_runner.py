@@ -106,7 +106,7 @@ class Runner:
         return self.process.wait(timeout=timeout)
 
     def kill_everything(self) -> None:
-        """Failure clean-up: the whole session (runner and its DynamoDB Local)."""
+        """Failure clean-up: the runner's whole process group (it leads a new session; DynamoDB Local is in it)."""
         try:
             os.killpg(self.process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -122,8 +122,7 @@ def runners():
     started: List[Runner] = []
     yield started
     for runner in started:
-        if runner.process.poll() is None or any(_alive(p) for p in getattr(runner, "children", [])):
-            runner.kill_everything()
+        runner.kill_everything()  # no-op after a clean stop; otherwise the runner and its DynamoDB Local
         for pid in getattr(runner, "children", []):
             if _alive(pid):
                 try:
