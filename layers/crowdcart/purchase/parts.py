@@ -9,4 +9,8 @@ from crowdcart.purchase.context import Part
 def all_parts() -> Tuple[Part, ...]:
     """Every registered part (imported lazily so the core stays cheap to import)."""
     parts: Tuple[Part, ...] = ()
+    from crowdcart.purchase.flash_sale import FlashSalePart
+    parts += (FlashSalePart(),)
+    from crowdcart.purchase.bargain import BargainPart
+    parts += (BargainPart(),)
     return parts
