@@ -18,6 +18,7 @@ CAPABILITIES: Dict[str, Tuple[str, ...]] = {
     "cart": ("functions.cart.routes",),
     "checkout": ("functions.checkout.routes",),
     "orders": ("functions.orders.routes", "functions.orders.tasks"),
+    "aftersales": ("functions.aftersales.routes",),
     "reviews": ("functions.reviews.routes",),
     "notifications": ("functions.notifications.routes",),
     "streams": ("functions.streams.tasks",),

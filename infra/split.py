@@ -114,6 +114,9 @@ class Splitter:
             env["CROWDCART_PLATFORM_KEY_SHA256"] = {"Ref": "PlatformKeyHashParameter"}
         for name, key in sorted((rules.get("secrets") or {}).items()):
             env[name] = {"Fn::Sub": f"{{{{resolve:secretsmanager:${{SecretName}}:SecretString:{key}}}}}"}
+        if rules.get("wechatpay"):
+            env["CROWDCART_PUBLIC_BASE_URL"] = {"Ref": "PublicBaseUrl"}
+            env["CROWDCART_WECHATPAY_SECRET_PREFIX"] = {"Ref": "WechatPaySecretPrefix"}
         for machine in self.machines:
             if machine.capability == capability:
                 env[machine.env_name] = machine.arn
@@ -198,6 +201,10 @@ class Splitter:
         if owned:
             statements.append({"Sid": "StartOwnStateMachines", "Effect": "Allow", "Action": "states:StartExecution",
                                "Resource": owned})
+        if rules.get("wechatpay"):  # the shops' merchant secrets (APIv3 key, private key), read-only
+            statements.append({"Sid": "WechatPaySecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                               "Resource": {"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:"
+                                                       "${AWS::AccountId}:secret:${WechatPaySecretPrefix}*"}})
         if capability in self.streams:
             statements.append({"Sid": "ReadTableStream", "Effect": "Allow", "Action": STREAM_READ,
                                "Resource": {"Fn::GetAtt": ["Table", "StreamArn"]}})

@@ -252,3 +252,19 @@ def test_split_wires_state_machines_stream_consumers_and_schedules(package, tmp_
     path.write_text(json.dumps(result))
     report = validate_template(path)
     assert report.returncode == 0, report.errors + report.warnings
+
+
+def test_only_capabilities_that_move_money_read_wechat_pay_secrets(package):
+    resources = package["template"]["Resources"]
+    with_secrets = set()
+    for function_id, function in _functions(package["template"]).items():
+        props = function["Properties"]
+        env = props["Environment"]["Variables"]
+        role = json.dumps(resources[props["Role"]["Fn::GetAtt"][0]])
+        reads = "secretsmanager:GetSecretValue" in role
+        assert reads == ("CROWDCART_WECHATPAY_SECRET_PREFIX" in env), function_id
+        if reads:
+            with_secrets.add(env["CROWDCART_CAPABILITIES"])
+            assert env["CROWDCART_PUBLIC_BASE_URL"] == {"Ref": "PublicBaseUrl"}
+    assert {"payments", "aftersales"} <= with_secrets
+    assert not with_secrets & {"catalog", "stores", "auth", "meta", "cart", "reviews"}

@@ -18,7 +18,7 @@ TRANSITIONS: Dict[str, FrozenSet[str]] = {
     PAID: frozenset({SHIPPED, RECEIVED, REFUNDING, REFUNDED}),
     SHIPPED: frozenset({RECEIVED, REFUNDING}),
     RECEIVED: frozenset({COMPLETED, REFUNDING}),
-    REFUNDING: frozenset({REFUNDED, PAID, SHIPPED, RECEIVED}),
+    REFUNDING: frozenset({REFUNDED, PAID, SHIPPED, RECEIVED, COMPLETED}),
     CANCELLED: frozenset(),
     COMPLETED: frozenset({REFUNDING}),
     REFUNDED: frozenset(),

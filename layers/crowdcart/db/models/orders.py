@@ -51,6 +51,7 @@ class Order(Entity, discriminator="order"):
     pickup_code = UnicodeAttribute(null=True)
     pickup_verified_at = NumberAttribute(null=True)
     status_before_refund = UnicodeAttribute(null=True)
+    open_after_sale = UnicodeAttribute(null=True)  # the one after-sale request awaiting the merchant
 
     @classmethod
     def key(cls, shop_id: str, order_id: str) -> tuple:
