@@ -4,18 +4,21 @@ Writes that span several items are single transactions guarded by conditions; ch
 depend on what a product holds (its title's tokens, its SKUs' prices) are read, planned and
 committed only if the product's `version` is still the one read (optimistic locking, retried).
 """
-from typing import Any, Dict, List, Optional, Tuple
+import random
+import time
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
 from crowdcart.clock import now
 from crowdcart.db.models.catalog import Category, Product, SearchEntry, Sku
-from crowdcart.db.writes import MAX_ACTIONS, ConditionFailed, Transaction, run_transaction, update_if
+from crowdcart.db.writes import MAX_ACTIONS, ConditionFailed, Transaction, TransactionConflict, run_transaction
 from crowdcart.domain import search
 from crowdcart.errors import BadRequest, Conflict, NotFound, Unprocessable, not_found, validation_error
 from crowdcart.ids import new_id
 from crowdcart.observability import business_event
 from functions.catalog import store
 
-VERSION_ATTEMPTS = 5
+T = TypeVar("T")
+VERSION_ATTEMPTS = 10
 COUNT_CAP = 200  # search-entry counts stop here when picking the most selective token
 
 
@@ -26,13 +29,17 @@ def create_category(shop_id: str, name: str, parent_id: Optional[str], sort: int
     category_id = new_id()
     record = Category(*Category.key(shop_id, category_id), category_id=category_id, name=name,
                       parent_id=parent_id, sort=sort)
-    tx = Transaction()
-    tx.put("category", record, Category.PK.does_not_exist())
-    if parent_id:
-        tx.check("parent", Category, *Category.key(shop_id, parent_id),
-                 condition=Category.PK.exists() & Category.parent_id.does_not_exist())
+
+    def build() -> Transaction:
+        tx = Transaction()
+        tx.put("category", record, Category.PK.does_not_exist())
+        if parent_id:
+            tx.check("parent", Category, *Category.key(shop_id, parent_id),
+                     condition=Category.PK.exists() & Category.parent_id.does_not_exist())
+        return tx
+
     try:
-        tx.commit()
+        run_transaction(build)
     except ConditionFailed as exc:
         if exc.label != "parent":
             raise
@@ -183,20 +190,37 @@ def update_product(shop_id: str, product_id: str, changes: Dict[str, Any]) -> Di
     """Apply a partial change; title → search entries, shelf/title/category → the SKUs' copies too."""
     if not changes:
         raise validation_error("body", "send at least one field to change")
-    for _ in range(VERSION_ATTEMPTS):
+
+    def attempt() -> None:
         product = store.get_product(shop_id, product_id, consistent=True)
         plan, category = _plan_update(shop_id, product, changes)
         try:
             _commit_update(shop_id, product, plan, category, changes.get("on_shelf", product.on_shelf))
         except ConditionFailed as exc:
-            if exc.label == "product":
-                continue  # someone changed the product since we read it: plan again
             if exc.label == "category":
                 raise NotFound("category_not_found", f"No category {changes.get('category_id')} here.",
                                field="category_id") from exc
             raise
-        business_event("ProductUpdated", shop_id=shop_id, product_id=product_id, fields=sorted(changes))
-        return product_detail(shop_id, product_id, shopper=False, consistent=True)
+
+    _retrying(attempt)
+    business_event("ProductUpdated", shop_id=shop_id, product_id=product_id, fields=sorted(changes))
+    return product_detail(shop_id, product_id, shopper=False, consistent=True)
+
+
+def _retrying(attempt: Callable[[], T]) -> T:
+    """Run a read-plan-commit attempt until it commits; when the product's version moved or another
+    transaction got in the way, read and plan again (jittered backoff); 409 after VERSION_ATTEMPTS."""
+    delay = 0.01
+    for _ in range(VERSION_ATTEMPTS):
+        try:
+            return attempt()
+        except TransactionConflict:
+            pass
+        except ConditionFailed as exc:
+            if exc.label != "product":
+                raise
+        time.sleep(random.uniform(0, delay))
+        delay = min(delay * 2, 0.2)
     raise Conflict("product_busy", "The product is being changed by someone else; retry.")
 
 
@@ -248,7 +272,7 @@ def change_stock(shop_id: str, sku_id: str, stock: Optional[int], delta: Optiona
         actions = [Sku.stock.set(Sku.stock + delta)]
         condition = (Sku.stock >= -delta) if delta < 0 else None
     try:
-        updated = update_if("sku", model, actions, condition)
+        updated = store.update_item("sku", model, actions, condition)
     except ConditionFailed as exc:
         current = store.get_sku(shop_id, sku_id, consistent=True).stock  # 404 when it does not exist
         if delta is not None:
@@ -264,7 +288,8 @@ def update_sku(shop_id: str, sku_id: str, price_fen: Optional[int], spec: Option
     if price_fen is None and spec is None:
         raise validation_error("price_fen", "send price_fen or spec")
     sku = store.get_sku(shop_id, sku_id, consistent=True)
-    for _ in range(VERSION_ATTEMPTS):
+
+    def attempt() -> None:
         product = store.get_product(shop_id, sku.product_id, consistent=True)
         siblings = store.skus_by_id(shop_id, product.sku_ids, consistent=True)
         if spec is not None and any(s.spec.casefold() == spec.casefold() for k, s in siblings.items() if k != sku_id):
@@ -278,16 +303,11 @@ def update_sku(shop_id: str, sku_id: str, price_fen: Optional[int], spec: Option
         tx.update("product", Product(*Product.key(shop_id, product.product_id)),
                   [Product.min_price_fen.set(min(prices)), Product.version.set(version + 1),
                    Product.updated_at.set(now())], condition=_version_guard(version))
-        try:
-            tx.commit()
-        except ConditionFailed as exc:
-            if exc.label == "product":
-                continue
-            raise
-        business_event("SkuUpdated", shop_id=shop_id, sku_id=sku_id)
-        fresh = store.get_sku(shop_id, sku_id, consistent=True)
-        return _sku_view(fresh, merchant=True)
-    raise Conflict("product_busy", "The product is being changed by someone else; retry.")
+        tx.commit()
+
+    _retrying(attempt)
+    business_event("SkuUpdated", shop_id=shop_id, sku_id=sku_id)
+    return _sku_view(store.get_sku(shop_id, sku_id, consistent=True), merchant=True)
 
 
 # ---------------------------------------------------------------- reads

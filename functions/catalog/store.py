@@ -1,11 +1,14 @@
-"""Catalog data access: loads with 404s, batch reads, and filtered pages behind signed cursors."""
+"""Catalog data access: loads with 404s, batch reads, retried updates, and filtered pages behind signed cursors."""
+import random
+import time
 from itertools import islice
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from crowdcart.db.models.catalog import Category, Product, SearchEntry, Sku
-from crowdcart.errors import BadRequest, NotFound, not_found
+from crowdcart.db.writes import update_if
+from crowdcart.errors import BadRequest, NotFound, ServiceUnavailable, not_found
 from crowdcart.ids import is_id
 from crowdcart.pagination import decode_cursor, encode_cursor
 
@@ -62,6 +65,20 @@ def products_by_id(shop_id: str, product_ids: Iterable[str]) -> Dict[str, Produc
     if not wanted:
         return {}
     return {product.product_id: product for product in Product.batch_get(wanted)}
+
+
+def update_item(label: str, model: Any, actions: List[Any], condition: Any = None, attempts: int = 8) -> Any:
+    """`update_if`, retried while a transaction (a checkout, a product change) holds the item."""
+    delay = 0.01
+    for _ in range(attempts):
+        try:
+            return update_if(label, model, actions, condition)
+        except UpdateError as exc:
+            if exc.cause_response_code != "TransactionConflictException":
+                raise
+        time.sleep(random.uniform(0, delay))
+        delay = min(delay * 2, 0.2)
+    raise ServiceUnavailable("busy", "Too many changes to this item at once; please retry.")
 
 
 def _raw_key(item: Any, attributes: Sequence[str]) -> Dict[str, Dict[str, str]]:
