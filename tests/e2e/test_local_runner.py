@@ -85,8 +85,9 @@ class Runner:
             time.sleep(0.2)
         raise AssertionError(f"runner not ready in {START_TIMEOUT}s:\n{self.output}")
 
-    def call(self, method: str, path: str, body: Any = None, token: Optional[str] = None) -> tuple:
-        headers = {"Content-Type": "application/json"}
+    def call(self, method: str, path: str, body: Any = None, token: Optional[str] = None,
+             extra_headers: Optional[Dict[str, str]] = None) -> tuple:
+        headers = {"Content-Type": "application/json", **(extra_headers or {})}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         data = json.dumps(body).encode() if body is not None else None
