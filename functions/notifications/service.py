@@ -11,6 +11,7 @@ def list_notifications(shop_id: str, user_id: str, limit: int, cursor: Optional[
     results = Notification.query(notes_pk(shop_id, user_id), Notification.SK.startswith("NOTE#"),
                                  scan_index_forward=False, limit=limit,
                                  last_evaluated_key=decode_cursor(shop_id, cursor))
-    items = [{"template": n.template, "title": n.title, "data": n.data, "created_at": iso(n.created_at)}
+    items = [{"template": n.template, "title": n.title, "data": n.data, "created_at": iso(n.created_at),
+              "delivery": n.delivery}
              for n in results]
     return {"items": items, "next_cursor": encode_cursor(shop_id, results.last_evaluated_key)}

@@ -42,5 +42,6 @@ def test_status_changes_notify_the_shopper_once_each(api, shop, shopper):
     notes = api.get("/v1/me/notifications", token=shopper["token"]).body["items"]
     assert sorted(n["template"] for n in notes) == ["order_paid", "order_shipped"]
     assert notes[0]["template"] == "order_shipped"  # newest first
+    assert {n["delivery"] for n in notes} == {"stored"}  # the sandbox delivers to the inbox only
     other = api.login(shop["shop_id"], "nobody")
     assert api.get("/v1/me/notifications", token=other["token"]).body["items"] == []

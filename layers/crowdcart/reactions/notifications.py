@@ -1,15 +1,20 @@
-"""Order notifications: each status change a shopper cares about becomes one stored message.
+"""Order notifications: each status change a shopper cares about becomes one message.
 
-Idempotent by cause (`order:<id>:<status>`), so a redelivered stream record does not notify twice.
-Delivery goes through an adapter: locally it is stored only; in AWS the WeChat subscribe-message
-adapter sends it.
+Stored once per cause (`order:<id>:<status>`, with the stream record's time), so a redelivered
+record does not notify twice; then delivered through crowdcart.reactions.subscribe_messages
+(stored only locally; WeChat subscribe messages in AWS) and the delivery status recorded.
 """
 from typing import Any, Dict, Optional
 
+from pynamodb.exceptions import DoesNotExist
+
 from crowdcart.clock import now
 from crowdcart.db.models.notifications import Notification, notes_pk
-from crowdcart.db.writes import ConditionFailed, put_unique
+from crowdcart.db.models.shops import Shop, Shopper
+from crowdcart.db.writes import ConditionFailed, put_unique, update_if
 from crowdcart.reactions.stream import on
+from crowdcart.reactions.subscribe_messages import Sender, sender
+from crowdcart.settings import get_settings
 
 TEMPLATES = {
     "paid": ("order_paid", "Payment received"),
@@ -27,12 +32,26 @@ def notify(shop_id: str, user_id: str, template: str, title: str, cause: str, da
     `at` comes from the stream record, so a redelivered record names the same item."""
     moment = at or now()
     note = Notification(notes_pk(shop_id, user_id), f"NOTE#{moment * 1000:013d}#{cause}", template=template,
-                        title=title, data=data, cause=cause, created_at=moment, delivery="stored")
+                        title=title, data=data, cause=cause, created_at=moment, delivery="pending")
     try:
         put_unique("notification", note)
     except ConditionFailed:
-        return False
+        if Notification.get(note.PK, note.SK, consistent_read=True).delivery != "pending":
+            return False  # stored and delivered before: a redelivered record
+    deliver(shop_id, user_id, note, sender(get_settings().wechat_mode))
     return True
+
+
+def deliver(shop_id: str, user_id: str, note: Notification, via: Sender) -> str:
+    """Send a stored notification and record how it went (a ServiceUnavailable propagates: retried)."""
+    try:
+        shop, profile = Shop.get(*Shop.key(shop_id)), Shopper.get(*Shopper.key(shop_id, user_id))
+    except DoesNotExist:
+        status = "failed"
+    else:
+        status = via.send(shop.wechat or {}, profile.openid, note.template, note.data)
+    update_if("notification", note, [Notification.delivery.set(status)])
+    return status
 
 
 @on("order")

@@ -18,4 +18,4 @@ class Notification(Entity, discriminator="notification"):
     data = JSONAttribute(default=dict)
     cause = UnicodeAttribute()
     created_at = NumberAttribute()
-    delivery = UnicodeAttribute(default="pending")  # pending | sent | stored | failed
+    delivery = UnicodeAttribute(default="pending")  # pending | stored | sent | not_subscribed | no_template | failed
