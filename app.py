@@ -22,9 +22,15 @@ CAPABILITIES: Dict[str, Tuple[str, ...]] = {
     "reviews": ("functions.reviews.routes",),
     "notifications": ("functions.notifications.routes",),
     "streams": ("functions.streams.tasks",),
+    "analytics": ("functions.analytics.routes",),
     "stores": ("functions.stores.routes",),
     "catalog": ("functions.catalog.routes",),
+    "bargain": ("functions.bargain.routes",),
+    "flashsale": ("functions.flashsale.routes", "functions.flashsale.tasks"),
     "payments": ("functions.payments.routes", "functions.payments.tasks"),
+    "coupons": ("functions.coupons.routes", "functions.coupons.tasks"),
+    "points": ("functions.points.routes",),
+    "members": ("functions.members.routes",),
     "sandbox": ("functions.sandbox.routes",),  # the WeChat Pay simulator: LOCAL_ONLY
 }
 

@@ -42,7 +42,8 @@ def set_quantity(shop_id: str, user_id: str, sku_id: str, quantity: int) -> Dict
         tx = Transaction()
         tx.put("line", CartLine(*CartLine.key(shop_id, user_id, sku_id), sku_id=sku_id, quantity=quantity,
                                 added_at=now()), CartLine.PK.does_not_exist())
-        tx.update("header", CartHeader(*CartHeader.key(shop_id, user_id)), [CartHeader.line_count.add(1)],
+        tx.update("header", CartHeader(*CartHeader.key(shop_id, user_id)),
+                  [CartHeader.entity.set(CartHeader), CartHeader.line_count.add(1)],
                   condition=CartHeader.line_count.does_not_exist() | (CartHeader.line_count < limit))
         return tx
 

@@ -3,7 +3,9 @@ import os
 
 from chalice import Blueprint
 
+from crowdcart import analytics  # noqa: F401 - registers its reactions
 from crowdcart.reactions import notifications  # noqa: F401 - registers its reactions
+from crowdcart.reactions import rewards  # noqa: F401 - registers its reactions
 from crowdcart.reactions.stream import dispatch
 
 bp = Blueprint(__name__)

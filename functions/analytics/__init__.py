@@ -1,0 +1,1 @@
+"""Analytics capability: campaign counters for merchants, share counting for shoppers."""
