@@ -116,3 +116,37 @@ def test_any_order_pays_at_least_one_fen_and_adds_up(items, member, coupon_off, 
     assert quote.payable_fen >= 1
     assert quote.goods_fen - quote.discount_fen + quote.shipping_fen == quote.payable_fen
     assert all(paid >= 0 for paid in quote.line_paid_fen.values())
+
+
+def test_percent_off_applies_to_what_the_member_discount_left():
+    quote = price([TEE], member_percent=10, coupon=Coupon("percent_off", percent_off=15))
+    assert kinds(quote) == {"member": 1000, "coupon": 1350}  # 15% of 9000
+    capped = price([TEE], member_percent=10, coupon=Coupon("percent_off", percent_off=15, max_off_fen=1000))
+    assert kinds(capped)["coupon"] == 1000
+
+
+def test_no_threshold_stacks_with_member_and_min_spend_counts_after_member():
+    assert kinds(price([MUG], member_percent=10, coupon=Coupon("no_threshold", amount_off_fen=500))) == {
+        "member": 300, "coupon": 500}  # 10% of 2999 = 299.9 → 300 (half-up)
+    with pytest.raises(PricingError) as err:  # 2999 − 300 = 2699 of eligible goods < 2999
+        price([MUG], member_percent=10, coupon=Coupon("amount_off", amount_off_fen=500, min_spend_fen=2999))
+    assert err.value.code == "coupon_min_spend_not_met"
+
+
+def test_member_percent_rounds_half_up_per_line():
+    quote = price([Line("a", "p", None, 5, 1), Line("b", "q", None, 15, 1)], member_percent=10)
+    assert quote.discounts[0]["lines"] == {"a": 1, "b": 2}  # 0.5 → 1, 1.5 → 2
+
+
+def test_points_cap_is_a_share_of_the_goods_and_fits_what_is_left():
+    rule = PointsRule(points_per_yuan=100, cap_percent=50)
+    quote = price([TEE], coupon=Coupon("amount_off", amount_off_fen=6000), points_to_use=10**6, points_rule=rule)
+    assert kinds(quote) == {"coupon": 6000, "points": 3999} and quote.payable_fen == 1
+    assert price([TEE], points_to_use=10**6, points_rule=PointsRule(100, 0)).points_used == 0
+
+
+def test_every_discount_together_stops_at_one_fen():
+    quote = price([MUG], member_percent=50, coupon=Coupon("no_threshold", amount_off_fen=1499),
+                  points_to_use=10**6, points_rule=PointsRule(points_per_yuan=1, cap_percent=100))
+    assert quote.payable_fen == 1 and quote.goods_fen - quote.discount_fen == 1
+    assert quote.line_paid_fen == {"sku-mug": 1}

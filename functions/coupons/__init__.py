@@ -1,0 +1,1 @@
+"""Coupons capability: merchant templates, the coupon center, claims, the wallet and the birthday sweeper."""

@@ -1,0 +1,1 @@
+"""Members capability: the shopper's level, spend and the gap to the next level."""
