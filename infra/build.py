@@ -13,11 +13,14 @@ Usage: python -m infra.build [--stage dev] [--out build/package] [--no-deps]
 """
 import argparse
 import hashlib
+import importlib.util
 import json
 import os
+import py_compile
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -30,6 +33,7 @@ from infra.tables import table_specs
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build"
 PYTHON_VERSION = "python3.11"
+PYTHON_TUPLE = (3, 11)
 ABI = "cp311"
 ARCH = "x86_64"
 LAMBDA_UNZIPPED_LIMIT_MB = 250
@@ -67,10 +71,27 @@ def _write_zip(target: Path, files: Iterable[Tuple[Path, str]]) -> None:
     tmp.replace(target)
 
 
-def _tree(directory: Path, prefix: str) -> Iterable[Tuple[Path, str]]:
+def _tree(directory: Path, prefix: str, bytecode: Optional[Path] = None) -> Iterable[Tuple[Path, str]]:
+    """Every file under `directory` as (path, name in the zip). With `bytecode` (a scratch dir), each
+    module also gets its `__pycache__/<name>.cpython-311.pyc`: a Lambda's code is read-only, so without
+    shipped bytecode every cold start compiles every imported module from source again. The bytecode
+    is unchecked-hash (valid whatever the zip's timestamps) and only made when we run the runtime's
+    Python version."""
+    compile_here = bytecode is not None and sys.version_info[:2] == PYTHON_TUPLE
     for path in directory.rglob("*"):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-            yield path, f"{prefix}/{path.relative_to(directory).as_posix()}"
+        if not path.is_file() or "__pycache__" in path.parts or path.suffix == ".pyc":
+            continue
+        relative = path.relative_to(directory)
+        yield path, f"{prefix}/{relative.as_posix()}"
+        if compile_here and path.suffix == ".py":
+            cached = importlib.util.cache_from_source(str(relative))
+            target = bytecode / cached
+            try:
+                py_compile.compile(str(path), cfile=str(target), dfile=f"{prefix}/{relative.as_posix()}",
+                                   doraise=True, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+            except py_compile.PyCompileError:
+                continue  # a file that is not valid for this Python (e.g. a vendored py2 script): ship source only
+            yield target, f"{prefix}/{Path(cached).as_posix()}"
 
 
 def _unzipped_mb(paths: Iterable[Path]) -> float:
@@ -86,7 +107,8 @@ def _unzipped_mb(paths: Iterable[Path]) -> float:
 def core_layer(out: Path) -> Path:
     """layers/crowdcart as a Lambda layer (python/crowdcart/… is on the runtime's path)."""
     target = out / "layer-core.zip"
-    _write_zip(target, _tree(ROOT / "layers" / "crowdcart", "python/crowdcart"))
+    with tempfile.TemporaryDirectory() as scratch:
+        _write_zip(target, _tree(ROOT / "layers" / "crowdcart", "python/crowdcart", Path(scratch)))
     return target
 
 
@@ -97,7 +119,7 @@ def dependencies_layer(out: Path, cache: Path) -> Tuple[Path, bool]:
     from chalice.utils import OSUtils
 
     requirements = ROOT / "requirements.txt"
-    key = hashlib.sha256(requirements.read_bytes() + f"{ABI}-{ARCH}-{chalice.__version__}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(requirements.read_bytes() + f"{ABI}-{ARCH}-{chalice.__version__}-pyc1".encode()).hexdigest()[:16]
     cached = cache / f"deps-{key}.zip"
     hit = cached.exists()
     if not hit:
@@ -105,7 +127,8 @@ def dependencies_layer(out: Path, cache: Path) -> Tuple[Path, bool]:
         site = cache / f"deps-{key}"
         shutil.rmtree(site, ignore_errors=True)
         DependencyBuilder(OSUtils()).build_site_packages(ABI, str(requirements), str(site))
-        _write_zip(cached, _tree(site, f"python/lib/{PYTHON_VERSION}/site-packages"))
+        with tempfile.TemporaryDirectory() as scratch:
+            _write_zip(cached, _tree(site, f"python/lib/{PYTHON_VERSION}/site-packages", Path(scratch)))
         shutil.rmtree(site, ignore_errors=True)
     target = out / "layer-deps.zip"
     target.unlink(missing_ok=True)

@@ -268,3 +268,15 @@ def test_only_capabilities_that_move_money_read_wechat_pay_secrets(package):
             assert env["CROWDCART_PUBLIC_BASE_URL"] == {"Ref": "PublicBaseUrl"}
     assert {"payments", "aftersales"} <= with_secrets
     assert not with_secrets & {"catalog", "stores", "auth", "meta", "cart", "reviews"}
+
+
+def test_the_core_layer_ships_bytecode_valid_without_timestamps(package):
+    import zipfile
+
+    with zipfile.ZipFile(package["dir"] / "layer-core.zip") as zf:
+        names = set(zf.namelist())
+        sources = {n for n in names if n.endswith(".py")}
+        compiled = {n for n in names if n.endswith(".cpython-311.pyc")}
+        assert sources and len(compiled) == len(sources)
+        flags = int.from_bytes(zf.read(sorted(compiled)[0])[4:8], "little")
+        assert flags == 0b01  # hash-based, unchecked: valid whatever the zip's file times are
