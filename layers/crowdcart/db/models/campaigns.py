@@ -16,6 +16,8 @@ from crowdcart.db import keys
 from crowdcart.db.connection import Entity
 
 STATS_SHARDS = 8  # bargain stats counters, so helps on different sessions seldom touch one item
+FLASH_SETTLE_DUE = "DUE#flash_settle"  # DUE partition: flash sales to settle after their end
+SETTLE_GRACE_SECONDS = 60  # settle this long after the end, so a cancel decided before it has landed
 
 
 def flash_pk(shop_id: str, sale_id: str) -> str:
@@ -195,6 +197,7 @@ class BargainSession(Entity, discriminator="bargain_session"):
     new_helpers = NumberAttribute(default=0)
     cuts = ListAttribute(of=NumberAttribute)
     buy_mode = UnicodeAttribute()
+    daily_help_limit = NumberAttribute()
     status = UnicodeAttribute(default="open")  # open | used
     order_id = UnicodeAttribute(null=True)
     created_at = NumberAttribute()
@@ -206,10 +209,20 @@ class BargainSession(Entity, discriminator="bargain_session"):
         return session_pk(shop_id, session_id), "SESSION"
 
     @staticmethod
-    def index_keys(shop_id: str, bargain_id: str, owner_id: str, session_id: str) -> Dict[str, str]:
+    def owner_partition(shop_id: str, owner_id: str) -> str:
+        """GSI1 partition of a shopper's sessions."""
+        return keys.scoped(shop_id, "USER", owner_id, "BSESSIONS")
+
+    @staticmethod
+    def bargain_partition(shop_id: str, bargain_id: str) -> str:
+        """GSI2 partition of an activity's sessions."""
+        return keys.scoped(shop_id, "BARGAIN", bargain_id, "SESSIONS")
+
+    @classmethod
+    def index_keys(cls, shop_id: str, bargain_id: str, owner_id: str, session_id: str) -> Dict[str, str]:
         """GSI1: the owner's sessions; GSI2: the activity's sessions (both newest last)."""
-        return {"GSI1PK": keys.scoped(shop_id, "USER", owner_id, "BSESSIONS"), "GSI1SK": f"SESSION#{session_id}",
-                "GSI2PK": keys.scoped(shop_id, "BARGAIN", bargain_id, "SESSIONS"), "GSI2SK": f"SESSION#{session_id}"}
+        return {"GSI1PK": cls.owner_partition(shop_id, owner_id), "GSI1SK": f"SESSION#{session_id}",
+                "GSI2PK": cls.bargain_partition(shop_id, bargain_id), "GSI2SK": f"SESSION#{session_id}"}
 
 
 class BargainHelp(Entity, discriminator="bargain_help"):
