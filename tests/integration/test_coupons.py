@@ -4,6 +4,7 @@ import pytest
 from crowdcart.clock import now
 from crowdcart.db.models.coupons import Coupon
 from crowdcart.db.models.shops import Shopper
+from crowdcart.db.orders import cancel_unpaid, get_order
 from tests.fakes import rewards
 from tests.fakes.catalog import make_sku
 
@@ -101,6 +102,20 @@ def test_checkout_uses_the_coupon_once_and_cancel_gives_it_back(api, shop, shopp
     back = api.get("/v1/me/coupons?status=unused", token=shopper["token"]).body["items"]
     assert [c["id"] for c in back] == [coupon_id] and back[0]["used_order_id"] is None
     assert rewards.order(api, shopper, sku, quantity=2, coupon_id=coupon_id).status == 201
+
+
+def test_the_pay_timeout_gives_coupon_and_points_back(api, shop, shopper):
+    shop_id = shop["shop_id"]
+    sku = make_sku(shop_id, stock=10, price_fen=6000)
+    rewards.grant_points(shop_id, shopper["user_id"], 100)
+    coupon_id = rewards.claim(api, shopper, rewards.template(api, shop)["id"]).body["coupon_id"]
+    placed = rewards.order(api, shopper, sku, quantity=2, coupon_id=coupon_id, points_to_use=100).body
+    assert placed["points_used"] == 100 and api.get("/v1/me/coupons", token=shopper["token"]).body["items"] == []
+    order = get_order(shop_id, placed["id"])
+    cancel_unpaid(order, "sweeper", "pay_timeout", only_if_due=True, at=order.pay_deadline_at + 1)
+    assert [c["id"] for c in api.get("/v1/me/coupons", token=shopper["token"]).body["items"]] == [coupon_id]
+    assert api.get("/v1/me/points", token=shopper["token"]).body["balance"] == 100
+    assert rewards.ledger_sum(shop_id, shopper["user_id"]) == 100
 
 
 def test_expired_and_foreign_coupons_are_refused(api, shop, shopper):

@@ -46,7 +46,7 @@ def _level_of(shop_id: str, user_id: str) -> int:
 @on("order")
 def order_rewards(old: Image, new: Image, at: int) -> None:
     """Points, spend, level and coupons that follow an order's receipt and refunds."""
-    if not new:
+    if not new or not (new.get("shop_id") and new.get("user_id") and new.get("order_id")):
         return
     before = old or {}
     status, was = new.get("status"), before.get("status")
@@ -120,7 +120,7 @@ def _complete(image: Image) -> bool:
 @on("shopper")
 def shopper_rewards(old: Image, new: Image, at: int) -> None:
     """New-customer coupon, birthday entry, profile points and level-up coupons."""
-    if not new:
+    if not new or not (new.get("shop_id") and new.get("user_id")):
         return
     shop_id, user_id = new["shop_id"], new["user_id"]
     before = old or {}
@@ -150,7 +150,7 @@ def shopper_rewards(old: Image, new: Image, at: int) -> None:
 @on("review")
 def review_rewards(old: Image, new: Image, at: int) -> None:
     """Points for writing a review (once per review)."""
-    if old is not None or not new:
+    if old is not None or not new or not (new.get("user_id") and new.get("review_id")):
         return
     shop_id = _shop_of(new)
     settings = _settings(shop_id) if shop_id else None
