@@ -17,6 +17,7 @@ from typing import Any, Dict, List, Optional
 
 from pynamodb.exceptions import DoesNotExist
 
+from crowdcart import analytics
 from crowdcart.clock import iso, now, today
 from crowdcart.db.connection import Entity
 from crowdcart.db.models.campaigns import (STATS_SHARDS, Bargain, BargainHelp, BargainHelperDay, BargainSession,
@@ -189,6 +190,7 @@ def start_session(shop_id: str, bargain_id: str, user_id: str) -> Dict[str, Any]
             raise Conflict("bargain_limit_reached",
                            f"You can start at most {int(bargain.per_user_limit)} session(s) of this bargain.") from exc
         raise
+    analytics.participate(shop_id, "bargain", bargain_id, user_id)
     business_event("BargainSessionStarted", shop_id=shop_id, bargain_id=bargain_id, session_id=session_id)
     return {"session_id": session_id, "current_price_fen": int(session.current_price_fen),
             "floor_price_fen": int(session.floor_price_fen), "helpers_needed": int(session.helpers_needed),
@@ -235,6 +237,9 @@ def help_session(shop_id: str, session_id: str, helper_id: str) -> Dict[str, Any
             continue  # another friend took slot `slot`: read again and take the next one
         except ServiceUnavailable:
             continue
+        # campaign analytics count each shopper once per bargain (a helper may help several sessions),
+        # so it is its own idempotent write after the help, not part of the help's transaction
+        analytics.participate(shop_id, "bargain", session.bargain_id, helper_id, is_new_user=bool(is_new))
         business_event("BargainHelped", shop_id=shop_id, session_id=session_id, is_new=is_new)
         return {"cut_fen": cut, "current_price_fen": price_after, "floor_price_fen": int(session.floor_price_fen),
                 "helps": slot + 1, "helpers_needed": int(session.helpers_needed),

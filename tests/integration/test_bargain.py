@@ -211,6 +211,8 @@ def test_new_shoppers_who_help_are_counted(api, shop, shopper):
     assert view["can_buy"] is False and view["order_id"] is None  # a friend's view
     admin = api.get(f"/admin/v1/bargains/{bargain_id}", token=shop["api_key"]).body
     assert admin["stats"] == {"sessions": 1, "helps": 2, "new_helpers": 1, "sold": 0}
+    campaign = api.get(f"/admin/v1/campaigns/bargain/{bargain_id}/stats", token=shop["api_key"]).body
+    assert (campaign["participants"], campaign["new_users"]) == (3, 1)  # the owner and two friends
     listed = api.get(f"/admin/v1/bargains/{bargain_id}/sessions", token=shop["api_key"]).body["items"]
     assert [s["id"] for s in listed] == [session_id]
     mine = api.get("/v1/me/bargain-sessions", token=shopper["token"]).body["items"]
