@@ -9,7 +9,7 @@ bp = Blueprint(__name__)
 
 
 @bp.route("/v1/orders/{order_id}/refund-requests", methods=["POST"])
-@spec(auth="shopper", request=schemas.RefundRequest, status=201, errors=(404, 409, 422))
+@spec(auth="shopper", request=schemas.RefundRequest, response=schemas.AfterSaleView, status=201, errors=(404, 409, 422))
 def create_request(order_id):
     """Ask for a refund of all or some lines of an order."""
     shopper = req.shopper(bp.current_request)
@@ -20,7 +20,7 @@ def create_request(order_id):
 
 
 @bp.route("/v1/orders/{order_id}/refund-requests", methods=["GET"])
-@spec(auth="shopper", errors=(404,))
+@spec(auth="shopper", response=schemas.AfterSalePage, errors=(404,))
 def list_order_requests(order_id):
     """The shopper's refund requests on one order."""
     shopper = req.shopper(bp.current_request)
@@ -28,7 +28,8 @@ def list_order_requests(order_id):
 
 
 @bp.route("/admin/v1/refund-requests", methods=["GET"])
-@spec(auth="merchant", query={"status": "string", "cursor": "string", "limit": "integer"}, errors=(400, 422))
+@spec(auth="merchant", query={"status": "string", "cursor": "string", "limit": "integer"},
+      response=schemas.AfterSalePage, errors=(400, 422))
 def list_shop_requests():
     """The shop's refund requests by status (default: requested)."""
     merchant, r = req.merchant(bp.current_request), bp.current_request
@@ -36,7 +37,7 @@ def list_shop_requests():
 
 
 @bp.route("/admin/v1/refund-requests/{after_sale_id}/approve", methods=["POST"])
-@spec(auth="merchant", request=schemas.Decision, errors=(403, 404, 409))
+@spec(auth="merchant", request=schemas.Decision, response=schemas.AfterSaleView, errors=(403, 404, 409))
 def approve(after_sale_id):
     """Approve a refund request: the money goes back through WeChat Pay."""
     merchant = req.merchant(bp.current_request, write=True)
@@ -45,7 +46,7 @@ def approve(after_sale_id):
 
 
 @bp.route("/admin/v1/refund-requests/{after_sale_id}/reject", methods=["POST"])
-@spec(auth="merchant", request=schemas.Decision, errors=(403, 404, 409))
+@spec(auth="merchant", request=schemas.Decision, response=schemas.AfterSaleView, errors=(403, 404, 409))
 def reject(after_sale_id):
     """Reject a refund request."""
     merchant = req.merchant(bp.current_request, write=True)

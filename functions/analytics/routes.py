@@ -6,6 +6,7 @@ from crowdcart.api import request as req
 from crowdcart.api.docs import spec
 from crowdcart.errors import BadRequest
 from crowdcart.ids import is_id
+from functions.analytics import schemas
 
 bp = Blueprint(__name__)
 KINDS = ("red_packet", "discount_pool", "gift_voucher", "referral", "lottery", "card_collect", "bargain",
@@ -20,7 +21,7 @@ def _check(kind: str, campaign_id: str) -> None:
 
 
 @bp.route("/admin/v1/campaigns/{kind}/{campaign_id}/stats", methods=["GET"])
-@spec(auth="merchant", errors=(400,))
+@spec(auth="merchant", response=schemas.CampaignStatsView, errors=(400,))
 def campaign_stats(kind, campaign_id):
     """Participants, new users, shares, orders and GMV of one campaign."""
     merchant = req.merchant(bp.current_request)

@@ -11,7 +11,7 @@ bp = Blueprint(__name__)
 
 
 @bp.route("/v1/auth/login", methods=["POST"])
-@spec(auth="none", request=schemas.Login, errors=(401, 404, 422, 429))
+@spec(auth="none", request=schemas.Login, response=schemas.LoginResult, errors=(401, 404, 422, 429))
 def login():
     """Exchange a wx.login code for a session token."""
     body = req.body(bp.current_request, schemas.Login)
@@ -19,7 +19,7 @@ def login():
 
 
 @bp.route("/v1/me", methods=["GET"])
-@spec(auth="shopper")
+@spec(auth="shopper", response=schemas.Profile)
 def me():
     """The shopper's profile."""
     shopper = req.shopper(bp.current_request)
@@ -27,7 +27,7 @@ def me():
 
 
 @bp.route("/v1/me", methods=["PATCH"])
-@spec(auth="shopper", request=schemas.ProfileUpdate, errors=(409, 422))
+@spec(auth="shopper", request=schemas.ProfileUpdate, response=schemas.Profile, errors=(409, 422))
 def update_me():
     """Change the shopper's profile (birthday once)."""
     shopper = req.shopper(bp.current_request)

@@ -1,7 +1,7 @@
 """Request bodies of the auth capability."""
 from typing import Optional
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from crowdcart.api.schemas import Id, Strict
 
@@ -20,3 +20,29 @@ class ProfileUpdate(Strict):
     avatar_url: Optional[str] = Field(None, pattern=r"^https://\S{1,500}$")
     birthday: Optional[str] = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$")
     phone: Optional[str] = Field(None, pattern=r"^\+?\d{6,15}$")
+
+
+class LoginUser(BaseModel):
+    """Who logged in."""
+
+    id: str
+    is_new: bool
+
+
+class LoginResult(BaseModel):
+    """Our session token for the shopper."""
+
+    token: str
+    expires_at: int
+    user: LoginUser
+
+
+class Profile(BaseModel):
+    """The shopper's own profile."""
+
+    id: str
+    nickname: str
+    avatar_url: str
+    birthday: Optional[str] = None
+    phone: Optional[str] = None
+    created_at: str

@@ -9,7 +9,7 @@ bp = Blueprint(__name__)
 
 
 @bp.route("/v1/cart", methods=["GET"])
-@spec(auth="shopper")
+@spec(auth="shopper", response=schemas.CartView)
 def get_cart():
     """The shopper's cart with live prices and totals."""
     shopper = req.shopper(bp.current_request)
@@ -17,7 +17,7 @@ def get_cart():
 
 
 @bp.route("/v1/cart/items/{sku_id}", methods=["PUT"])
-@spec(auth="shopper", request=schemas.SetQuantity, errors=(404, 409, 422))
+@spec(auth="shopper", request=schemas.SetQuantity, response=schemas.CartView, errors=(404, 409, 422))
 def put_item(sku_id):
     """Set a SKU's quantity in the cart (adds the line if new)."""
     shopper = req.shopper(bp.current_request)
@@ -26,7 +26,7 @@ def put_item(sku_id):
 
 
 @bp.route("/v1/cart/items/{sku_id}", methods=["DELETE"])
-@spec(auth="shopper", errors=(404,))
+@spec(auth="shopper", response=schemas.CartView, errors=(404,))
 def delete_item(sku_id):
     """Remove a SKU from the cart."""
     shopper = req.shopper(bp.current_request)

@@ -3,13 +3,14 @@ from chalice import Blueprint, Response
 
 from crowdcart.api import request as req
 from crowdcart.api.docs import spec
+from crowdcart.api.views import OrderView
 from functions.checkout import schemas, service
 
 bp = Blueprint(__name__)
 
 
 @bp.route("/v1/orders", methods=["POST"])
-@spec(auth="shopper", request=schemas.Checkout, status=201, headers={"Idempotency-Key": "required"},
+@spec(auth="shopper", request=schemas.Checkout, response=OrderView, status=201, headers={"Idempotency-Key": "required"},
       errors=(400, 404, 409, 422, 429, 503))
 def place_order():
     """Place an order (idempotent by the Idempotency-Key header)."""

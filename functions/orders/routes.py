@@ -3,6 +3,7 @@ from chalice import Blueprint
 
 from crowdcart.api import request as req
 from crowdcart.api.docs import spec
+from crowdcart.api.views import OrderPage, OrderView
 from functions.orders import schemas, service
 
 bp = Blueprint(__name__)
@@ -10,7 +11,7 @@ LIST_QUERY = {"status": "string", "cursor": "string", "limit": "integer"}
 
 
 @bp.route("/v1/orders", methods=["GET"])
-@spec(auth="shopper", query=LIST_QUERY, errors=(400,))
+@spec(auth="shopper", query=LIST_QUERY, response=OrderPage, errors=(400,))
 def list_my_orders():
     """The shopper's orders, newest first."""
     shopper, r = req.shopper(bp.current_request), bp.current_request
@@ -19,7 +20,7 @@ def list_my_orders():
 
 
 @bp.route("/v1/orders/{order_id}", methods=["GET"])
-@spec(auth="shopper", errors=(404,))
+@spec(auth="shopper", response=OrderView, errors=(404,))
 def get_my_order(order_id):
     """One of the shopper's orders, with its history."""
     shopper = req.shopper(bp.current_request)
@@ -27,7 +28,7 @@ def get_my_order(order_id):
 
 
 @bp.route("/v1/orders/{order_id}/cancel", methods=["POST"])
-@spec(auth="shopper", errors=(404, 409))
+@spec(auth="shopper", response=OrderView, errors=(404, 409))
 def cancel_order(order_id):
     """Cancel an unpaid order."""
     shopper = req.shopper(bp.current_request)
@@ -35,7 +36,7 @@ def cancel_order(order_id):
 
 
 @bp.route("/v1/orders/{order_id}/confirm-receipt", methods=["POST"])
-@spec(auth="shopper", errors=(404, 409))
+@spec(auth="shopper", response=OrderView, errors=(404, 409))
 def confirm_receipt(order_id):
     """Confirm a shipped order arrived."""
     shopper = req.shopper(bp.current_request)
@@ -43,7 +44,7 @@ def confirm_receipt(order_id):
 
 
 @bp.route("/admin/v1/orders", methods=["GET"])
-@spec(auth="merchant", query=LIST_QUERY, errors=(400,))
+@spec(auth="merchant", query=LIST_QUERY, response=OrderPage, errors=(400,))
 def list_shop_orders():
     """The shop's orders, all or by status."""
     merchant, r = req.merchant(bp.current_request), bp.current_request
@@ -51,7 +52,7 @@ def list_shop_orders():
 
 
 @bp.route("/admin/v1/orders/{order_id}", methods=["GET"])
-@spec(auth="merchant", errors=(404,))
+@spec(auth="merchant", response=OrderView, errors=(404,))
 def get_shop_order(order_id):
     """One order of the shop, with its history."""
     merchant = req.merchant(bp.current_request)
@@ -59,7 +60,7 @@ def get_shop_order(order_id):
 
 
 @bp.route("/admin/v1/orders/{order_id}/ship", methods=["POST"])
-@spec(auth="merchant", request=schemas.Ship, errors=(403, 404, 409, 422))
+@spec(auth="merchant", request=schemas.Ship, response=OrderView, errors=(403, 404, 409, 422))
 def ship_order(order_id):
     """Ship a paid express order."""
     merchant = req.merchant(bp.current_request, write=True)
@@ -68,7 +69,7 @@ def ship_order(order_id):
 
 
 @bp.route("/admin/v1/pickups/verify", methods=["POST"])
-@spec(auth="merchant", request=schemas.PickupVerify, errors=(403, 404, 409, 422))
+@spec(auth="merchant", request=schemas.PickupVerify, response=OrderView, errors=(403, 404, 409, 422))
 def verify_pickup():
     """Check a pickup code in store (once)."""
     merchant = req.merchant(bp.current_request, write=True)

@@ -9,7 +9,7 @@ bp = Blueprint(__name__)
 
 
 @bp.route("/v1/orders/{order_id}/reviews", methods=["POST"])
-@spec(auth="shopper", request=schemas.CreateReview, status=201, errors=(404, 409, 422))
+@spec(auth="shopper", request=schemas.CreateReview, response=schemas.ReviewView, status=201, errors=(404, 409, 422))
 def create_review(order_id):
     """Review one line of a received order."""
     shopper = req.shopper(bp.current_request)
@@ -20,7 +20,7 @@ def create_review(order_id):
 
 
 @bp.route("/v1/products/{product_id}/reviews", methods=["GET"])
-@spec(auth="shopper", query={"cursor": "string", "limit": "integer"}, errors=(400, 404))
+@spec(auth="shopper", query={"cursor": "string", "limit": "integer"}, response=schemas.ReviewPage, errors=(400, 404))
 def list_reviews(product_id):
     """A product's reviews, newest first."""
     shopper, r = req.shopper(bp.current_request), bp.current_request
@@ -28,7 +28,7 @@ def list_reviews(product_id):
 
 
 @bp.route("/admin/v1/reviews/{review_id}/reply", methods=["POST"])
-@spec(auth="merchant", request=schemas.Reply, errors=(403, 404, 422))
+@spec(auth="merchant", request=schemas.Reply, response=schemas.ReviewView, errors=(403, 404, 422))
 def reply_review(review_id):
     """Answer a review."""
     merchant = req.merchant(bp.current_request, write=True)

@@ -10,7 +10,7 @@ bp = Blueprint(__name__)
 
 
 @bp.route("/admin/v1/shops", methods=["POST"])
-@spec(auth="platform", request=schemas.CreateShop, status=201, errors=(401, 403, 422))
+@spec(auth="platform", request=schemas.CreateShop, response=schemas.ShopCreated, status=201, errors=(401, 403, 422))
 def create_shop():
     """Platform operator creates a shop; returns the owner's key once."""
     req.platform(bp.current_request)
@@ -19,7 +19,7 @@ def create_shop():
 
 
 @bp.route("/admin/v1/shop", methods=["GET"])
-@spec(auth="merchant")
+@spec(auth="merchant", response=schemas.ShopView)
 def get_shop():
     """The calling merchant's shop and settings."""
     merchant = req.merchant(bp.current_request)
@@ -27,7 +27,7 @@ def get_shop():
 
 
 @bp.route("/admin/v1/settings", methods=["PUT"])
-@spec(auth="merchant", request=ShopSettings, errors=(403, 422))
+@spec(auth="merchant", request=ShopSettings, response=schemas.SettingsView, errors=(403, 422))
 def put_settings():
     """Change some of the shop's settings."""
     merchant = req.merchant(bp.current_request, write=True)
@@ -36,7 +36,7 @@ def put_settings():
 
 
 @bp.route("/admin/v1/wechat", methods=["PUT"])
-@spec(auth="merchant", request=schemas.WechatConfig, errors=(403, 422))
+@spec(auth="merchant", request=schemas.WechatConfig, response=schemas.WechatView, errors=(403, 422))
 def put_wechat():
     """Set the shop's mini-program appid/secret and WeChat Pay merchant id (owner only)."""
     merchant = req.merchant(bp.current_request, write=True).require_owner()
@@ -45,7 +45,7 @@ def put_wechat():
 
 
 @bp.route("/admin/v1/staff-keys", methods=["POST"])
-@spec(auth="merchant", request=schemas.CreateStaffKey, status=201, errors=(403, 422))
+@spec(auth="merchant", request=schemas.CreateStaffKey, response=schemas.StaffKeyCreated, status=201, errors=(403, 422))
 def create_staff_key():
     """The owner creates another staff key with a role."""
     merchant = req.merchant(bp.current_request, write=True).require_owner()
@@ -54,7 +54,7 @@ def create_staff_key():
 
 
 @bp.route("/admin/v1/staff-keys", methods=["GET"])
-@spec(auth="merchant", errors=(403,))
+@spec(auth="merchant", response=schemas.StaffKeyPage, errors=(403,))
 def list_staff_keys():
     """The shop's staff keys without their secrets."""
     merchant = req.merchant(bp.current_request).require_owner()

@@ -1,8 +1,10 @@
 """A small JSON client over chalice.test.Client, routed through the local runner's gateway."""
 import itertools
 import json
+import re
 from dataclasses import dataclass
-from typing import Any, Dict, Optional
+from functools import lru_cache
+from typing import Any, Dict, Optional, Tuple
 
 from chalice.config import Config
 from chalice.local import LocalGatewayException
@@ -19,8 +21,16 @@ class Reply:
     headers: Dict[str, str]
 
 
+class ResponseSchemaError(AssertionError):
+    """A 2xx response that does not match the response model its route documents."""
+
+
 class Api:
-    """Calls the app in-process exactly as API Gateway would (same gateway as `make run`)."""
+    """Calls the app in-process exactly as API Gateway would (same gateway as `make run`).
+
+    Every 2xx JSON response is validated against the response model its route declares in
+    `@spec(response=…)`, so every integration test is also a check of the published contract.
+    """
 
     def __init__(self) -> None:
         import app as application
@@ -48,7 +58,35 @@ class Api:
             parsed = json.loads(payload) if payload else None
         except ValueError:
             parsed = payload
+        if 200 <= status < 300 and parsed is not None:
+            self._check_schema(method, path, parsed)
         return Reply(status, parsed, dict(out_headers or {}))
+
+    @lru_cache(maxsize=None)
+    def _routes(self) -> Tuple[Tuple[Any, str, Any], ...]:
+        found = []
+        for template, methods in self.app.routes.items():
+            pattern = re.compile("^" + re.sub(r"{[^}/]+}", "[^/]+", template) + "$")
+            for method, entry in methods.items():
+                found.append((pattern, method, entry))
+        return tuple(found)
+
+    def _check_schema(self, method: str, path: str, body: Any) -> None:
+        from crowdcart.api.openapi import route_spec
+        from pydantic import ValidationError
+
+        bare = path.split("?", 1)[0]
+        for pattern, route_method, entry in self._routes():
+            if route_method == method.upper() and pattern.match(bare):
+                model = (route_spec(entry.view_function) or {}).get("response")
+                if not hasattr(model, "model_validate"):
+                    return  # undocumented, or a raw JSON schema (the OpenAPI document itself)
+                try:
+                    model.model_validate(body)
+                except ValidationError as exc:
+                    raise ResponseSchemaError(f"{method} {bare} answered outside its documented "
+                                              f"{model.__name__}: {exc}") from exc
+                return
 
     def get(self, path: str, **kw: Any) -> Reply:
         """GET."""
