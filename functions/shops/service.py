@@ -1,10 +1,11 @@
 """Shop creation, settings and staff keys."""
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 from pydantic import ValidationError
 
 from crowdcart.auth.apikeys import new_staff_key
 from crowdcart.clock import iso, now
+from crowdcart.db.connection import Entity
 from crowdcart.db.models.shops import Shop, StaffKey
 from crowdcart.db.writes import Transaction
 from crowdcart.domain.shop_settings import ShopSettings, effective
@@ -52,9 +53,31 @@ def update_settings(shop_id: str, changes: Dict[str, Any]) -> Dict[str, Any]:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "settings"
         raise Unprocessable("validation_error", f"{field}: {first['msg']}", field=field) from exc
+    _require_templates(shop_id, _template_refs(changes))
     stored = valid.model_dump(exclude_unset=False)
     shop.update(actions=[Shop.settings.set(stored)])
     return stored
+
+
+def _template_refs(changes: Dict[str, Any]) -> List[Tuple[str, str]]:
+    """(field, template id) of every coupon template the changed settings name."""
+    refs = [(name, value) for name, value in changes.items() if name.endswith("coupon_template_id") and value]
+    for index, level in enumerate(changes.get("member_levels") or []):
+        refs += [(f"member_levels.{index}.coupon_template_ids", t) for t in level.get("coupon_template_ids") or []]
+    return refs
+
+
+def _require_templates(shop_id: str, refs: List[Tuple[str, str]]) -> None:
+    """422 naming the field when a referenced coupon template is not one of this shop's."""
+    if not refs:
+        return
+    from crowdcart.db.models.coupons import CouponTemplate
+
+    wanted = {template: CouponTemplate.key(shop_id, template) for _, template in refs}
+    found = {(item.PK, item.SK) for item in Entity.batch_get(list(dict.fromkeys(wanted.values())))}
+    for field, template in refs:
+        if wanted[template] not in found:
+            raise Unprocessable("validation_error", f"{field}: no coupon template {template} in this shop", field=field)
 
 
 def update_wechat(shop_id: str, config: Dict[str, Any]) -> Dict[str, Any]:

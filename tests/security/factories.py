@@ -1,0 +1,258 @@
+"""Factories: for each kind of object a route names, how to make one in a given shop, through the HTTP
+API, as its rightful owner (the shop's owner key, or `o.shopper` for a shopper's own objects).
+
+A capability that adds a route with a new path parameter adds a factory here; the security suite
+fails with the missing kind's name until it exists. Factories build on each other with `o.get(kind)`
+(the object cached for this shop and shopper) or `o.fresh(kind)` (a new one).
+"""
+import secrets
+from typing import Any, Dict
+
+from tests.security.registry import Objects, factory, unique
+
+IMAGE = "https://img.example.com/p/1.jpg"
+ADDRESS = {"name": "Li Lei", "phone": "13800000000", "province": "上海", "city": "上海", "district": "黄浦",
+           "detail": "人民大道 1 号"}
+STORE_AT = (31.2304, 121.4737)  # People's Square, Shanghai
+PRICE_FEN = 1000
+
+
+def checkout(o: Objects, items: Any, **extra: Any) -> Dict[str, Any]:
+    """POST /v1/orders as the shopper; the order."""
+    body = {"items": items, "delivery": extra.pop("delivery", {"type": "express", "address": ADDRESS}), **extra}
+    return o.call("POST", "/v1/orders", body, headers={"Idempotency-Key": unique()}, expect=(201,))
+
+
+def sandbox_pay(o: Objects, order_id: str) -> None:
+    """The WeChat Pay sandbox pays the order through the real webhook."""
+    o.call("POST", f"/sandbox/wechatpay/orders/{order_id}/pay", {})
+
+
+# ---------------------------------------------------------------- catalog, stores
+
+
+@factory("product_id", "sku_id")
+def product(o: Objects) -> Dict[str, str]:
+    """An on-shelf product with one SKU (1,000 fen, plenty of stock)."""
+    made = o.owner("POST", "/admin/v1/products", {
+        "title": f"Probe {unique()[-6:]}", "images": [IMAGE],
+        "skus": [{"spec": "default", "price_fen": PRICE_FEN, "stock": 100000}]}, expect=(201,))
+    return {"product_id": made["id"], "sku_id": made["skus"][0]["id"]}
+
+
+@factory("category_id")
+def category(o: Objects) -> str:
+    """A root category."""
+    return o.owner("POST", "/admin/v1/categories", {"name": f"Cat {unique()[-6:]}"}, expect=(201,))["id"]
+
+
+@factory("store_id")
+def store(o: Objects) -> str:
+    """An active store with pickup, at People's Square."""
+    lat, lng = STORE_AT
+    return o.owner("POST", "/admin/v1/stores", {"name": f"Store {unique()[-6:]}", "lat": lat, "lng": lng,
+                                                "address": "人民广场"}, expect=(201,))["id"]
+
+
+# ---------------------------------------------------------------- a shopper's orders
+
+
+@factory("cart_sku_id", owned=True)
+def cart_line(o: Objects) -> str:
+    """A SKU in the shopper's cart."""
+    sku = o.fresh("sku_id")
+    o.call("PUT", f"/v1/cart/items/{sku}", {"quantity": 1})
+    return sku
+
+
+@factory("order_id", owned=True)
+def pending_order(o: Objects) -> str:
+    """An express order of the shopper, waiting for payment."""
+    return checkout(o, [{"sku_id": o.get("sku_id"), "quantity": 1}])["id"]
+
+
+@factory("paid_order_id", owned=True)
+def paid_order(o: Objects) -> str:
+    """A paid express order of the shopper."""
+    order_id = o.fresh("order_id")
+    sandbox_pay(o, order_id)
+    return order_id
+
+
+@factory("shipped_order_id", owned=True)
+def shipped_order(o: Objects) -> str:
+    """A shipped order of the shopper."""
+    order_id = o.fresh("paid_order_id")
+    o.owner("POST", f"/admin/v1/orders/{order_id}/ship", {"carrier": "SF", "tracking_no": "SF1234567"})
+    return order_id
+
+
+@factory("received_order_id", owned=True)
+def received_order(o: Objects) -> str:
+    """An order the shopper received."""
+    order_id = o.fresh("shipped_order_id")
+    o.call("POST", f"/v1/orders/{order_id}/confirm-receipt")
+    return order_id
+
+
+@factory("pickup_code", "pickup_order_id", owned=True, unknown=lambda: f"{secrets.randbelow(10**8):08d}")
+def pickup_order(o: Objects) -> Dict[str, str]:
+    """A paid pickup order of the shopper and its pickup code."""
+    order = checkout(o, [{"sku_id": o.get("sku_id"), "quantity": 1}],
+                     delivery={"type": "pickup", "store_id": o.get("store_id")})
+    sandbox_pay(o, order["id"])
+    code = o.call("GET", f"/v1/orders/{order['id']}")["pickup_code"]
+    return {"pickup_code": code, "pickup_order_id": order["id"]}
+
+
+@factory("review_id", owned=True)
+def review(o: Objects) -> str:
+    """The shopper's review of a received order's line (the cached SKU's product)."""
+    order_id = o.fresh("received_order_id")
+    return o.call("POST", f"/v1/orders/{order_id}/reviews", {"sku_id": o.get("sku_id"), "rating": 4},
+                  expect=(201,))["id"]
+
+
+@factory("after_sale_id", owned=True)
+def refund_request(o: Objects) -> str:
+    """The shopper's refund request on a paid order, waiting for the merchant."""
+    order_id = o.fresh("paid_order_id")
+    return o.call("POST", f"/v1/orders/{order_id}/refund-requests", {"reason": "wrong size"}, expect=(201,))["id"]
+
+
+@factory("refund_order_id", "out_refund_no", owned=True)
+def refund(o: Objects) -> Dict[str, str]:
+    """An approved refund request: the order and the refund number WeChat Pay knows."""
+    after_sale = o.fresh("after_sale_id")
+    decided = o.owner("POST", f"/admin/v1/refund-requests/{after_sale}/approve", {"note": "ok"})
+    return {"refund_order_id": decided["order_id"], "out_refund_no": decided["out_refund_no"]}
+
+
+@factory("user_id")
+def shopper_id(o: Objects) -> str:
+    """The shopper's own user id (a member of the shop)."""
+    return o.shopper.user_id
+
+
+@factory("notification", owned=True)
+def notification(o: Objects) -> str:
+    """A notification in the shopper's inbox (written as the stream reaction writes it; in-process only)."""
+    from crowdcart.clock import now
+    from crowdcart.db.models.notifications import Notification, notes_pk
+    from crowdcart.ids import new_id
+
+    cause = new_id()
+    Notification(notes_pk(o.shop_id, o.shopper.user_id), f"NOTE#{now() * 1000:013d}#{cause}", template="probe",
+                 title="Probe", cause=cause, created_at=now()).save()
+    return cause
+
+
+# ---------------------------------------------------------------- coupons, points
+
+
+@factory("template_id")
+def coupon_template(o: Objects) -> str:
+    """A public no-threshold coupon template (100 fen off), plenty of quota."""
+    return o.owner("POST", "/admin/v1/coupon-templates", {
+        "name": f"Coupon {unique()[-6:]}", "kind": "no_threshold", "amount_off_fen": 100, "quota": 100000,
+        "per_user_limit": 100, "valid_days_after_claim": 30}, expect=(201,))["id"]
+
+
+@factory("coupon_id", owned=True)
+def coupon(o: Objects) -> str:
+    """A coupon in the shopper's wallet."""
+    return o.call("POST", f"/v1/coupon-templates/{o.get('template_id')}/claim", expect=(201,))["coupon_id"]
+
+
+@factory("points_template_id")
+def points_coupon(o: Objects) -> str:
+    """A template bought with 1 point, and the shopper holding a few points (today's check-in)."""
+    template = o.owner("POST", "/admin/v1/coupon-templates", {
+        "name": f"Points {unique()[-6:]}", "kind": "no_threshold", "amount_off_fen": 50, "quota": 100000,
+        "per_user_limit": 100, "valid_days_after_claim": 30, "public": False, "points_cost": 1}, expect=(201,))
+    o.call("POST", "/v1/me/check-ins", expect=(201, 409))
+    return template["id"]
+
+
+@factory("points_entry", owned=True)
+def points_entry(o: Objects) -> str:
+    """A line of the shopper's points ledger (a reported share)."""
+    share_id = unique()
+    o.call("POST", "/v1/me/shares", {"share_id": share_id}, expect=(201,))
+    return share_id
+
+
+# ---------------------------------------------------------------- campaigns
+
+
+@factory("bargain_id")
+def bargain(o: Objects) -> str:
+    """A running bargain on the cached SKU (1,000 → 100 fen with 3 helpers)."""
+    return o.owner("POST", "/admin/v1/bargains", {
+        "sku_id": o.get("sku_id"), "floor_price_fen": 100, "helpers_needed": 3, "duration_seconds": 3600,
+        "stock": 50, "per_user_limit": 99, "daily_help_limit": 100}, expect=(201,))["id"]
+
+
+@factory("session_id", owned=True, shared="a bargain session is opened and helped by the owner's friends")
+def bargain_session(o: Objects) -> str:
+    """The shopper's session of the cached bargain."""
+    return o.call("POST", f"/v1/bargains/{o.get('bargain_id')}/sessions", expect=(201,))["session_id"]
+
+
+@factory("sale_id")
+def flash_sale(o: Objects) -> str:
+    """A live flash sale on the cached SKU (500 fen, 20 in stock)."""
+    from crowdcart.clock import now
+
+    return o.owner("POST", "/admin/v1/flash-sales", {
+        "sku_id": o.get("sku_id"), "price_fen": 500, "stock": 20, "per_user_limit": 5,
+        "starts_at": now() - 5, "ends_at": now() + 3600}, expect=(201,))["id"]
+
+
+@factory("campaign_kind", "analytics_campaign_id", values=("campaign_kind",))
+def analytics_campaign(o: Objects) -> Dict[str, str]:
+    """A campaign as analytics names it, `{kind}/{campaign_id}`: the cached bargain."""
+    return {"campaign_kind": "bargain", "analytics_campaign_id": o.get("bargain_id")}
+
+
+@factory("shop_id", values=("shop_id",))
+def shop(o: Objects) -> str:
+    """The shop's own id (WeChat Pay's per-shop notify_url)."""
+    return o.shop_id
+
+
+# ---------------------------------------------------------------- group buys
+
+
+@factory("activity_id")
+def group_buy(o: Objects) -> str:
+    """A running group buy on the cached SKU (groups of 5 at 500 fen)."""
+    return o.owner("POST", "/admin/v1/group-buys", {
+        "sku_id": o.get("sku_id"), "group_price_fen": 500, "group_size": 5, "duration_seconds": 3600,
+        "per_user_limit": 100}, expect=(201,))["id"]
+
+
+@factory("group_id", owned=True, shared="a group's share card is opened and joined by the leader's friends")
+def group(o: Objects) -> str:
+    """A group the shopper opened (as its leader) in the cached group buy, with free seats."""
+    return o.call("POST", f"/v1/group-buys/{o.get('activity_id')}/groups",
+                  {"delivery": {"type": "express", "address": ADDRESS}},
+                  headers={"Idempotency-Key": unique()}, expect=(201,))["group_id"]
+
+
+# ---------------------------------------------------------------- red packets
+
+
+@factory("red_packet_campaign_id")
+def red_packet_campaign(o: Objects) -> str:
+    """A running red-packet campaign (points prizes, 2 assists to open)."""
+    return o.owner("POST", "/admin/v1/red-packet-campaigns", {
+        "name": f"Packets {unique()[-6:]}", "assists_needed": 2, "prize_kind": "points", "budget": 100000,
+        "winners": 1000, "min_prize": 1, "max_prize": 10, "per_user_limit": 99, "daily_assist_limit": 100},
+        expect=(201,))["id"]
+
+
+@factory("packet_id", owned=True, shared="a red packet's share card is opened and assisted by the owner's friends")
+def red_packet(o: Objects) -> str:
+    """The shopper's red packet in the cached campaign, waiting for assists."""
+    return o.call("POST", f"/v1/red-packet-campaigns/{o.get('red_packet_campaign_id')}/packets", expect=(201,))["id"]

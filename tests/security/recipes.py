@@ -1,0 +1,178 @@
+"""Recipes: a valid request of every route that needs more than its path (a body, headers, a query,
+a path parameter filled by another kind of object, a special caller). Keyed `METHOD path`.
+
+A capability that adds a write route with a request body adds its recipe here; the security suite
+fails, naming the route, until it exists. Placeholders are explained in `registry.Recipe`.
+"""
+from tests.security.factories import ADDRESS, IMAGE, STORE_AT
+from tests.security.registry import UNPAGED, recipe, variant
+
+PUBLIC_KEY_PEM = (
+    "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEArePD5j9sewddITFBiSbC\n"
+    "OIf2iKeNPoH0dQnXlqFaJR8vZrIpf6P8JcewQCK+dOWx99hNMncl5hoFVndj4Qdj\n"
+    "ftEmRRiYiPy/+QdQ1PRDmojebapvLqg9aG1ctcxLrWTSA7xAl5exKIfZpgSW3nur\n"
+    "IGePc6yjU3wrucZ+HKLqIpi2Gf+2zAm3S7hjPlki10yj+XSfYhoOEmN9Xt3jDXor\n"
+    "KauCM+DzoTONI4orkwe9GatqgTK7WDLVANUBA3Rvo7EAgH2P76kB4HZicsNYOnu5\n"
+    "5cv2kKGlnJ5eJecp55ibSOdhK/+5GgECQKyAhVupRc9opNkUL8al2Zn720Gla7/X\n"
+    "swIDAQAB\n-----END PUBLIC KEY-----\n")
+NEW_KEY = "Idempotency-Key"
+
+# ---------------------------------------------------------------- platform, shop setup
+
+recipe("POST /admin/v1/shops", body={"name": "Shop {unique}"})
+recipe("GET /admin/v1/staff-keys", owner_only=True)
+recipe("POST /admin/v1/staff-keys", body={"role": "viewer", "label": "till {unique}"}, owner_only=True)
+recipe("PUT /admin/v1/settings", isolated="changes the shop's rules for every other probe",
+       body={"pay_timeout_minutes": 30, "order_coupon_template_id": "{template_id}"})
+recipe("PUT /admin/v1/wechat", body={"appid": "wx0123456789abcdef", "mchid": "1900000109"}, owner_only=True,
+       isolated="a new appid would no longer match the sandbox's signed notifications")
+recipe("PUT /admin/v1/wechat/pay", owner_only=True, isolated="new WeChat Pay keys would fail the sandbox's signatures",
+       body={"merchant_serial_no": "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
+             "public_keys": [{"id": "PUB_KEY_ID_0114232134912410000000000000000000", "pem": PUBLIC_KEY_PEM}]})
+recipe("GET /admin/v1/members/{user_id}")
+
+# ---------------------------------------------------------------- auth, profile
+
+recipe("POST /v1/auth/login", body={"shop_id": "{shop_id}", "code": "probe#{unique}"})
+recipe("PATCH /v1/me", body={"nickname": "Probe", "avatar_url": IMAGE, "phone": "13800000000"})
+
+# ---------------------------------------------------------------- catalog
+
+recipe("POST /admin/v1/categories", body={"name": "Sub {unique}", "parent_id": "{category_id}", "sort": 1})
+recipe("POST /admin/v1/products", body={
+    "title": "Probe {unique}", "category_id": "{category_id}", "description": "说明", "images": [IMAGE],
+    "skus": [{"spec": "red", "price_fen": 1990, "stock": 5, "image": IMAGE}]})
+recipe("PATCH /admin/v1/products/{product_id}", body={"title": "Renamed", "images": [IMAGE],
+                                                      "category_id": "{category_id}"})
+recipe("PATCH /admin/v1/skus/{sku_id}", body={"price_fen": 990, "spec": "blue"})
+recipe("PUT /admin/v1/skus/{sku_id}/stock", body={"delta": 5})
+recipe("GET /admin/v1/products", fills="product_id")
+recipe("GET /v1/products", fills="product_id")
+UNPAGED["GET /admin/v1/categories"] = "the shop's category tree, read whole (no cap on how many a merchant makes)"
+UNPAGED["GET /v1/categories"] = "the shop's category tree, read whole (no cap on how many a merchant makes)"
+UNPAGED["GET /admin/v1/staff-keys"] = "the shop's staff keys, read whole (made only by the owner)"
+
+# ---------------------------------------------------------------- stores
+
+recipe("POST /admin/v1/stores", body={
+    "name": "Store {unique}", "lat": STORE_AT[0], "lng": STORE_AT[1], "address": "人民广场",
+    "opening_hours": [{"days": [1, 2, 3, 4, 5], "open": "09:00", "close": "21:00"}], "pickup_enabled": True})
+recipe("PATCH /admin/v1/stores/{store_id}", body={"name": "Renamed store", "pickup_enabled": False})
+recipe("GET /admin/v1/stores", fills="store_id")
+recipe("GET /v1/stores/nearby", fills="store_id", query={"lat": str(STORE_AT[0]), "lng": str(STORE_AT[1])})
+
+# ---------------------------------------------------------------- cart, checkout, orders
+
+recipe("PUT /v1/cart/items/{sku_id}", body={"quantity": 2})
+recipe("DELETE /v1/cart/items/{sku_id}", params={"sku_id": "cart_sku_id"})
+recipe("POST /v1/orders", headers={NEW_KEY: "{unique}"}, body={
+    "items": [{"sku_id": "{sku_id}", "quantity": 1}], "delivery": {"type": "express", "address": ADDRESS},
+    "note": "ring twice"})
+variant("POST /v1/orders", "pickup", body={"items": [{"sku_id": "{sku_id}", "quantity": 1}],
+                                           "delivery": {"type": "pickup", "store_id": "{store_id}"}})
+variant("POST /v1/orders", "coupon", body={"items": [{"sku_id": "{sku_id}", "quantity": 1}], "coupon_id": "{coupon_id}",
+                                           "delivery": {"type": "express", "address": ADDRESS}})
+variant("POST /v1/orders", "bargain", body={"items": [{"sku_id": "{sku_id}", "quantity": 1}],
+                                            "activity": {"type": "bargain", "id": "{session_id}"},
+                                            "delivery": {"type": "express", "address": ADDRESS}})
+variant("POST /v1/orders", "flash_sale", body={"items": [{"sku_id": "{sku_id}", "quantity": 1}],
+                                               "activity": {"type": "flash_sale", "id": "{sale_id}"},
+                                               "delivery": {"type": "express", "address": ADDRESS}})
+recipe("GET /v1/orders", fills="order_id")
+recipe("GET /admin/v1/orders", fills="order_id")
+recipe("POST /v1/orders/{order_id}/confirm-receipt", params={"order_id": "shipped_order_id"})
+recipe("POST /admin/v1/orders/{order_id}/ship", params={"order_id": "paid_order_id"},
+       body={"carrier": "SF Express", "tracking_no": "SF1234567890"})
+recipe("POST /admin/v1/pickups/verify", body={"code": "{pickup_code}"})
+recipe("POST /sandbox/wechatpay/orders/{order_id}/pay", body={})
+recipe("POST /sandbox/wechatpay/orders/{order_id}/refunds/{out_refund_no}/notify",
+       params={"order_id": "refund_order_id"}, body={"status": "SUCCESS"})
+recipe("POST /webhooks/wechatpay", positive="signed by WeChat: tests/integration/test_webhook.py")
+recipe("POST /webhooks/wechatpay/{shop_id}", positive="signed by WeChat: tests/integration/test_webhook.py")
+UNPAGED["GET /admin/v1/orders/{order_id}/refunds"] = "one order's refunds: one number per cause, one in flight"
+
+# ---------------------------------------------------------------- after-sales, reviews, notifications
+
+recipe("POST /v1/orders/{order_id}/refund-requests", params={"order_id": "paid_order_id"},
+       body={"reason": "arrived broken", "photos": [IMAGE]})
+UNPAGED["GET /v1/orders/{order_id}/refund-requests"] = "one order's refund requests: one open at a time"
+recipe("GET /admin/v1/refund-requests", fills="after_sale_id")
+recipe("POST /admin/v1/refund-requests/{after_sale_id}/approve", body={"note": "sorry"})
+recipe("POST /admin/v1/refund-requests/{after_sale_id}/reject", body={"note": "used"})
+recipe("POST /v1/orders/{order_id}/reviews", params={"order_id": "received_order_id"},
+       body={"sku_id": "{sku_id}", "rating": 5, "text": "好", "photos": [IMAGE]})
+recipe("GET /v1/products/{product_id}/reviews", fills="review_id")
+recipe("POST /admin/v1/reviews/{review_id}/reply", body={"text": "谢谢"})
+recipe("GET /v1/me/notifications", fills="notification")
+
+# ---------------------------------------------------------------- coupons, points, members
+
+recipe("POST /admin/v1/coupon-templates", body={
+    "name": "Probe {unique}", "kind": "amount_off", "amount_off_fen": 500, "min_spend_fen": 2000, "quota": 100,
+    "per_user_limit": 2, "valid_days_after_claim": 7, "product_ids": ["{product_id}"],
+    "category_ids": ["{category_id}"]})
+recipe("PATCH /admin/v1/coupon-templates/{template_id}", body={"add_quota": 10, "public": True})
+recipe("POST /admin/v1/coupon-templates/{template_id}/issues", body={"batch_id": "{unique}", "user_ids": ["{user_id}"]})
+recipe("GET /admin/v1/coupon-templates", fills="template_id")
+recipe("GET /v1/coupons/center", fills="template_id")
+recipe("POST /v1/coupon-templates/{template_id}/claim", headers={NEW_KEY: "{unique}"})
+recipe("GET /v1/me/coupons", fills="coupon_id")
+recipe("POST /v1/me/check-ins", caller="fresh")
+recipe("POST /v1/me/shares", body={"share_id": "{unique}", "page": "/pages/product/index"})
+recipe("POST /v1/me/points/exchanges", headers={NEW_KEY: "{unique}"}, body={"template_id": "{points_template_id}"})
+recipe("GET /v1/me/points", fills="points_entry", items="ledger")
+
+# ---------------------------------------------------------------- bargains, flash sales, analytics
+
+recipe("POST /admin/v1/bargains", body={"sku_id": "{sku_id}", "floor_price_fen": 200, "helpers_needed": 2,
+                                        "duration_seconds": 3600, "stock": 3})
+recipe("GET /admin/v1/bargains", fills="bargain_id")
+recipe("GET /v1/bargains", fills="bargain_id")
+recipe("GET /admin/v1/bargains/{bargain_id}/sessions", fills="session_id")
+recipe("GET /v1/me/bargain-sessions", fills="session_id")
+recipe("GET /v1/bargain-sessions/{session_id}", shared="friends open a shared bargain link")
+recipe("POST /v1/bargain-sessions/{session_id}/helps", caller="friend", shared="friends cut the price")
+recipe("POST /admin/v1/flash-sales", body={"sku_id": "{sku_id}", "price_fen": 600, "stock": 3, "per_user_limit": 1,
+                                           "starts_at": "{now+600}", "ends_at": "{now+4200}"})
+recipe("GET /admin/v1/flash-sales", fills="sale_id")
+recipe("GET /v1/flash-sales", fills="sale_id")
+recipe("GET /v1/flash-sessions", fills="sale_id")
+ANALYTICS = {"kind": "campaign_kind", "campaign_id": "analytics_campaign_id"}
+recipe("GET /admin/v1/campaigns/{kind}/{campaign_id}/stats", params=ANALYTICS,
+       foreign="counters are kept per (caller's shop, kind, id): a foreign id reads the caller's own zeros")
+recipe("POST /v1/campaigns/{kind}/{campaign_id}/shares", params=ANALYTICS,
+       foreign="a share is counted under the caller's own shop, whatever the id (see the report)")
+
+# ---------------------------------------------------------------- group buys
+
+recipe("POST /admin/v1/group-buys", body={"sku_id": "{sku_id}", "group_price_fen": 700, "group_size": 3,
+                                          "duration_seconds": 7200})
+recipe("GET /admin/v1/group-buys", fills="activity_id")
+recipe("GET /admin/v1/group-buys/{activity_id}/groups", fills="group_id")
+recipe("GET /v1/group-buys/{activity_id}/groups", fills="group_id")
+recipe("GET /v1/me/groups", fills="group_id")
+recipe("GET /admin/v1/group-refund-issues",
+       unfilled="an item is a refund that failed all its retries: tests/integration/test_group_buy.py makes them")
+recipe("POST /v1/group-buys/{activity_id}/groups", headers={NEW_KEY: "{unique}"},
+       body={"delivery": {"type": "pickup", "store_id": "{store_id}"}, "note": "leader"})
+recipe("POST /v1/groups/{group_id}/join", headers={NEW_KEY: "{unique}"}, caller="friend",
+       shared="friends join the leader's group from the share card",
+       body={"delivery": {"type": "express", "address": ADDRESS}})
+recipe("GET /v1/groups/{group_id}", shared="the share card: friends open the leader's group")
+
+# ---------------------------------------------------------------- red packets
+
+RED_PACKET = {"campaign_id": "red_packet_campaign_id"}
+recipe("POST /admin/v1/red-packet-campaigns", body={
+    "name": "Packets {unique}", "description": "拆红包", "image": IMAGE, "assists_needed": 3, "prize_kind": "coupon",
+    "budget": 10000, "winners": 100, "min_prize": 100, "max_prize": 500, "coupon_min_spend_fen": 1000})
+recipe("GET /admin/v1/red-packet-campaigns", fills="red_packet_campaign_id")
+recipe("GET /v1/red-packet-campaigns", fills="red_packet_campaign_id")
+recipe("GET /admin/v1/red-packet-campaigns/{campaign_id}", params=RED_PACKET)
+recipe("GET /v1/red-packet-campaigns/{campaign_id}", params=RED_PACKET)
+recipe("POST /admin/v1/red-packet-campaigns/{campaign_id}/end", params=RED_PACKET)
+recipe("GET /admin/v1/red-packet-campaigns/{campaign_id}/packets", params=RED_PACKET, fills="packet_id")
+recipe("POST /v1/red-packet-campaigns/{campaign_id}/packets", params=RED_PACKET)
+recipe("GET /v1/me/red-packets", fills="packet_id")
+recipe("GET /v1/red-packets/{packet_id}", shared="friends open the shared red packet")
+recipe("POST /v1/red-packets/{packet_id}/assists", caller="friend", shared="friends assist the owner's red packet")
