@@ -3,12 +3,14 @@ import importlib
 import os
 import re
 from functools import wraps
-from typing import Callable, Dict, Tuple
+from typing import Callable, Dict, Optional, Tuple
 
 from chalice import Chalice, Response
 
+from crowdcart.api.openapi import route_spec
 from crowdcart.errors import CrowdcartError
 from crowdcart.observability import flush_metrics, logger
+from crowdcart.settings import get_settings
 
 # capability name -> the modules holding its Blueprint(s), each exposing `bp`
 CAPABILITIES: Dict[str, Tuple[str, ...]] = {
@@ -79,10 +81,22 @@ def request_context(event, get_response):
     context = event.context or {}
     logger.append_keys(request_id=context.get("requestId"), path=context.get("resourcePath"))
     try:
-        return _contract_errors(get_response(event))
+        return _too_large(event) or _contract_errors(get_response(event))
     finally:
         flush_metrics()
         logger.remove_keys(["request_id", "path"])
+
+
+def _too_large(event) -> Optional[Response]:
+    """413 for a body over the limit before any view runs, so routes that never read their body refuse it too."""
+    limit = get_settings().max_body_bytes
+    if len(event.raw_body or b"") <= limit:
+        return None
+    message = f"The body must be at most {limit} bytes."
+    route = app.routes.get((event.context or {}).get("resourcePath"), {}).get(event.method)
+    if route is not None and (route_spec(route.view_function) or {}).get("auth") == "wechatpay":
+        return Response(status_code=413, body={"code": "FAIL", "message": message})  # WeChat's failure body
+    return Response(status_code=413, body=error_body("payload_too_large", message))
 
 
 def _contract_errors(response: Response) -> Response:
