@@ -138,6 +138,22 @@ def test_the_write_itself_refuses_a_closed_window_even_with_a_stale_cache(api, s
     assert shard_levels(shop_id, sale_id, 1) == [4]
 
 
+def test_an_early_end_by_another_container_is_409_ended_not_a_retry_loop(api, shop, shopper):
+    shop_id = shop["shop_id"]
+    sku = make_sku(shop_id, stock=10, price_fen=1000)
+    sale_id = create_sale(api, shop, sku, shards=3, stock=6)
+    from crowdcart.purchase import flash_sale
+
+    flash_sale.definition(shop_id, sale_id)  # cached here; the merchant's call lands on another container
+    ended = now() - 1
+    FlashSale(*FlashSale.key(shop_id, sale_id)).update(actions=[FlashSale.ends_at.set(ended)])
+    for index in range(3):
+        FlashShard(*FlashShard.key(shop_id, sale_id, index)).update(actions=[FlashShard.ends_at.set(ended)])
+    reply = buy(api, shopper, sku, sale_id)
+    assert reply.status == 409 and code(reply) == "flash_sale_ended"
+    assert sum(shard_levels(shop_id, sale_id, 3)) == 6
+
+
 def test_cancelling_gives_the_unit_back_to_its_shard_and_the_shopper_can_buy_again(api, shop, shopper):
     shop_id = shop["shop_id"]
     sku = make_sku(shop_id, stock=10, price_fen=1000)

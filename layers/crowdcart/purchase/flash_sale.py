@@ -252,6 +252,8 @@ class FlashSalePart:
             return None
         shop_id, sale_id, index = label.split(":")[2:5]
         _note(shop_id, sale_id, {int(index): 0})
+        with _lock:  # the write may have failed on a window the merchant closed early: read the sale afresh
+            _definitions.pop((shop_id, sale_id), None)
         sale = definition(shop_id, sale_id)
         refusal = self._refusal(shop_id, sale, now())
         if refusal is not None:
