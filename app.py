@@ -33,6 +33,7 @@ CAPABILITIES: Dict[str, Tuple[str, ...]] = {
     "coupons": ("functions.coupons.routes", "functions.coupons.tasks"),
     "points": ("functions.points.routes",),
     "members": ("functions.members.routes",),
+    "redpacket": ("functions.redpacket.routes", "functions.redpacket.tasks"),
     "sandbox": ("functions.sandbox.routes",),  # the WeChat Pay simulator: LOCAL_ONLY
 }
 
