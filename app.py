@@ -34,6 +34,7 @@ CAPABILITIES: Dict[str, Tuple[str, ...]] = {
     "points": ("functions.points.routes",),
     "members": ("functions.members.routes",),
     "redpacket": ("functions.redpacket.routes", "functions.redpacket.tasks"),
+    "discountpool": ("functions.discountpool.routes",),
     "sandbox": ("functions.sandbox.routes",),  # the WeChat Pay simulator: LOCAL_ONLY
 }
 
