@@ -35,6 +35,7 @@ CAPABILITIES: Dict[str, Tuple[str, ...]] = {
     "members": ("functions.members.routes",),
     "redpacket": ("functions.redpacket.routes", "functions.redpacket.tasks"),
     "discountpool": ("functions.discountpool.routes",),
+    "giftvoucher": ("functions.giftvoucher.routes",),
     "sandbox": ("functions.sandbox.routes",),  # the WeChat Pay simulator: LOCAL_ONLY
 }
 
