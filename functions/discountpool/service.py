@@ -19,7 +19,7 @@ from crowdcart.db.models.discount_pools import (ANALYTICS_KIND as KIND, OPEN, Di
                                                 DiscountRule, pool_id_for, pool_pk)
 from crowdcart.db.models.shops import Shopper
 from crowdcart.db.writes import ConditionFailed, Transaction, update_if
-from crowdcart.errors import Conflict, not_found, validation_error
+from crowdcart.errors import Conflict, NotFound, not_found, validation_error
 from crowdcart.ids import is_id, new_id
 from crowdcart.observability import business_event
 from crowdcart.pagination import decode_cursor, encode_cursor
@@ -175,11 +175,12 @@ def get_pool(shop_id: str, pool_id: str, viewer_id: str) -> Dict[str, Any]:
 
 def order_pool(shop_id: str, user_id: str, order_id: str) -> Dict[str, Any]:
     """The pool the buyer's paid order created; 404 when it made none (or is not theirs)."""
-    if not is_id(order_id):
-        raise not_found("discount_pool")
-    pool, claims = _pool_with_claims(shop_id, pool_id_for(shop_id, order_id))
-    if pool.owner_id != user_id:
-        raise not_found("discount_pool")
+    try:
+        pool, claims = _pool_with_claims(shop_id, pool_id_for(shop_id, order_id)) if is_id(order_id) else (None, [])
+    except NotFound:
+        pool = None
+    if pool is None or pool.owner_id != user_id:
+        raise not_found("discount_pool")  # the same answer for no order, no pool and someone else's order
     return pool_view(pool, claims, user_id, now())
 
 

@@ -256,3 +256,93 @@ def red_packet_campaign(o: Objects) -> str:
 def red_packet(o: Objects) -> str:
     """The shopper's red packet in the cached campaign, waiting for assists."""
     return o.call("POST", f"/v1/red-packet-campaigns/{o.get('red_packet_campaign_id')}/packets", expect=(201,))["id"]
+
+
+# ---------------------------------------------------------------- discount pools (社交立减金), gift vouchers (礼券)
+
+
+def _drain(o: Objects) -> None:
+    """Run the stream reactions on the shop's new records (pools and vouchers are made by reactions)."""
+    from tests.fakes.stream import drain
+
+    drain(o.shop_id)
+
+
+@factory("discount_rule_id")
+def discount_rule(o: Objects) -> str:
+    """A live discount-pool rule every paid order of at least 1 fen reaches (pools of 1,000 vouchers)."""
+    return o.owner("POST", "/admin/v1/discount-pool-rules", {
+        "name": f"Pool {unique()[-6:]}", "min_paid_fen": 1, "pool_size": 1000, "amount_off_fen": 100},
+        expect=(201,))["id"]
+
+
+@factory("spare_discount_rule_id")
+def spare_discount_rule(o: Objects) -> str:
+    """A rule no payment reaches (ending it leaves the cached rule alone)."""
+    return o.owner("POST", "/admin/v1/discount-pool-rules", {
+        "name": f"Spare {unique()[-6:]}", "min_paid_fen": 10_000_000_000, "pool_size": 1, "amount_off_fen": 100},
+        expect=(201,))["id"]
+
+
+@factory("pool_id", "pool_order_id", owned=True,
+         shared="the buyer shares the pool's card: friends open it and claim from it")
+def discount_pool(o: Objects) -> Dict[str, str]:
+    """The pool of vouchers the shopper's paid order created (under the cached rule), and that order."""
+    o.get("discount_rule_id")
+    order_id = o.fresh("paid_order_id")
+    _drain(o)
+    return {"pool_id": o.call("GET", f"/v1/orders/{order_id}/discount-pool")["id"], "pool_order_id": order_id}
+
+
+@factory("voucher_product_id", "voucher_sku_id")
+def voucher_product(o: Objects) -> Dict[str, str]:
+    """A gift-voucher product (kind `voucher`, 5,000 fen) with one SKU."""
+    made = o.owner("POST", "/admin/v1/products", {
+        "title": f"Gift card {unique()[-6:]}", "kind": "voucher", "images": [IMAGE],
+        "skus": [{"spec": "50 yuan", "price_fen": 5000, "stock": 100000}]}, expect=(201,))
+    return {"voucher_product_id": made["id"], "voucher_sku_id": made["skus"][0]["id"]}
+
+
+def _bought_voucher(o: Objects, token: str) -> Dict[str, str]:
+    """A paid voucher order of the shopper behind `token`: the order and its first voucher."""
+    order = o.call("POST", "/v1/orders", {"items": [{"sku_id": o.get("voucher_sku_id"), "quantity": 1}],
+                                          "delivery": {"type": "express", "address": ADDRESS}},
+                   token=token, headers={"Idempotency-Key": unique()}, expect=(201,))
+    o.call("POST", f"/sandbox/wechatpay/orders/{order['id']}/pay", {}, token=token)
+    _drain(o)
+    voucher = o.call("GET", f"/v1/orders/{order['id']}/gift-vouchers", token=token)["items"][0]
+    return {"voucher_id": voucher["id"], "voucher_order_id": order["id"]}
+
+
+@factory("voucher_id", "voucher_order_id", owned=True)
+def gift_voucher(o: Objects) -> Dict[str, str]:
+    """A gift voucher the shopper bought (held, not sent yet), and its order."""
+    return _bought_voucher(o, o.shopper.token)
+
+
+@factory("sent_voucher_id", owned=True)
+def sent_gift_voucher(o: Objects) -> str:
+    """A gift voucher the shopper bought and sent (its link open)."""
+    voucher_id = o.fresh("voucher_id")
+    o.call("POST", f"/v1/gift-vouchers/{voucher_id}/send", {})
+    return voucher_id
+
+
+def _unknown_gift_token() -> str:
+    from crowdcart.ids import new_id
+
+    return new_id() + secrets.token_urlsafe(24)
+
+
+@factory("gift_token", unknown=_unknown_gift_token)
+def gift_token(o: Objects) -> str:
+    """The share token of a gift another shopper of the shop sent (a bearer link: the shopper may claim it)."""
+    sender = o.tenant.shopper("gift-sender")
+    voucher_id = _bought_voucher(o, sender.token)["voucher_id"]
+    return o.call("POST", f"/v1/gift-vouchers/{voucher_id}/send", {}, token=sender.token)["share_token"]
+
+
+@factory("gift_code", unknown=lambda: f"{secrets.randbelow(10**12):012d}")
+def gift_code(o: Objects) -> str:
+    """The in-store code of a gift the shopper claimed."""
+    return o.call("POST", "/v1/gift-voucher-claims", {"token": o.fresh("gift_token")}, expect=(201,))["code"]

@@ -176,3 +176,37 @@ recipe("POST /v1/red-packet-campaigns/{campaign_id}/packets", params=RED_PACKET)
 recipe("GET /v1/me/red-packets", fills="packet_id")
 recipe("GET /v1/red-packets/{packet_id}", shared="friends open the shared red packet")
 recipe("POST /v1/red-packets/{packet_id}/assists", caller="friend", shared="friends assist the owner's red packet")
+
+# ---------------------------------------------------------------- discount pools (社交立减金)
+
+DISCOUNT_RULE = {"rule_id": "discount_rule_id"}
+recipe("POST /admin/v1/discount-pool-rules", body={
+    "name": "Pool {unique}", "description": "分享立减", "min_paid_fen": 0, "pool_size": 500, "pool_seconds": 3600,
+    "buyer_may_claim": True, "amount_off_fen": 200, "min_spend_fen": 1000, "product_ids": ["{product_id}"],
+    "coupon_valid_days": 7, "starts_at": "{now-60}", "ends_at": "{now+86400}"})
+recipe("GET /admin/v1/discount-pool-rules", fills="discount_rule_id")
+recipe("GET /admin/v1/discount-pool-rules/{rule_id}", params=DISCOUNT_RULE)
+recipe("POST /admin/v1/discount-pool-rules/{rule_id}/end", params={"rule_id": "spare_discount_rule_id"})
+recipe("GET /admin/v1/discount-pool-rules/{rule_id}/pools", params=DISCOUNT_RULE, fills="pool_id")
+recipe("GET /v1/orders/{order_id}/discount-pool", params={"order_id": "pool_order_id"})
+recipe("GET /v1/me/discount-pools", fills="pool_id")
+recipe("GET /v1/discount-pools/{pool_id}", shared="friends open the buyer's shared pool")
+recipe("POST /v1/discount-pools/{pool_id}/claims", caller="friend", shared="friends claim vouchers from the buyer's pool")
+
+# ---------------------------------------------------------------- gift vouchers (礼券赠送)
+
+VOUCHER_PRODUCT = {"product_id": "voucher_product_id"}
+VOUCHER_ORDER = {"order_id": "voucher_order_id"}
+recipe("PUT /admin/v1/gift-voucher-products/{product_id}", params=VOUCHER_PRODUCT,
+       body={"valid_days": 365, "share_seconds": 86400, "redeem_product_ids": ["{product_id}"]})
+recipe("GET /admin/v1/gift-voucher-products/{product_id}", params=VOUCHER_PRODUCT)
+recipe("GET /admin/v1/orders/{order_id}/gift-vouchers", params=VOUCHER_ORDER)
+recipe("GET /v1/orders/{order_id}/gift-vouchers", params=VOUCHER_ORDER)
+UNPAGED["GET /admin/v1/orders/{order_id}/gift-vouchers"] = "one order's vouchers: one per unit of its voucher lines"
+UNPAGED["GET /v1/orders/{order_id}/gift-vouchers"] = "one order's vouchers: one per unit of its voucher lines"
+recipe("POST /admin/v1/gift-voucher-redemptions", body={"code": "{gift_code}", "store_id": "{store_id}"})
+recipe("GET /v1/me/gift-vouchers", fills="voucher_id")
+recipe("POST /v1/gift-vouchers/{voucher_id}/send", body={"message": "生日快乐"})
+recipe("POST /v1/gift-vouchers/{voucher_id}/take-back", params={"voucher_id": "sent_voucher_id"})
+recipe("POST /v1/gift-voucher-shares/open", body={"token": "{gift_token}"})
+recipe("POST /v1/gift-voucher-claims", body={"token": "{gift_token}"})
