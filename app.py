@@ -29,6 +29,7 @@ CAPABILITIES: Dict[str, Tuple[str, ...]] = {
     "catalog": ("functions.catalog.routes",),
     "bargain": ("functions.bargain.routes",),
     "flashsale": ("functions.flashsale.routes", "functions.flashsale.tasks"),
+    "groupbuy": ("functions.groupbuy.routes", "functions.groupbuy.tasks"),
     "payments": ("functions.payments.routes", "functions.payments.tasks"),
     "coupons": ("functions.coupons.routes", "functions.coupons.tasks"),
     "points": ("functions.points.routes",),

@@ -95,3 +95,6 @@ def run_stream(app: Any, stop: threading.Event) -> None:
             logger.exception("stream poll failed")
             iterators.clear()
         stop.wait(0.5)
+
+
+from local import stepfunctions  # noqa: E402,F401 - registers the state-machine engine's loop

@@ -5,6 +5,11 @@ Every effect is one conditional transaction that also puts the notification's ma
 - TRANSACTION.SUCCESS on a pending order → `paid` (paid_at, transaction_id, DUE keys removed);
 - on an order no longer accepting payment (cancelled by the pay timeout…) → the payment is recorded
   and refunded once (out_refund_no derived from the order and the cause `late_payment`);
+- an order bought under an activity whose checkout part has `on_paid` (group buys) adds that part's
+  writes and conditions to the paid transaction; when one of them fails, the part's `payment_refused`
+  says what happened (it may cancel the order) and the payment is decided again — a cancelled order's
+  payment is then recorded and refunded once, like any late payment;
+- every paid order counts on the shopper's profile (`paid_orders`, read by new-user rules);
 - REFUND.SUCCESS → refunded_fen grows, the order leaves `refunding` (to `refunded` when all is back),
   stock returns for refunds that asked for it; REFUND.ABNORMAL / REFUND.CLOSED → the refund is marked
   and the order goes back to the state it had before the refund.
@@ -13,6 +18,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from crowdcart.clock import now
 from crowdcart.db.models.orders import Order, Refund
+from crowdcart.db.models.shops import Shopper
 from crowdcart.db.orders import clear_due, event, get_order, restock_actions, transition
 from crowdcart.db.writes import ConditionFailed, Transaction, run_transaction
 from crowdcart.domain import order_states as states
@@ -105,6 +111,10 @@ def apply_payment(notification: Notification) -> str:
         except ConditionFailed as exc:
             if exc.label == "marker":
                 return "duplicate"
+            part = _activity_part(order)
+            if part is not None and exc.label.startswith(f"{part.name}:"):
+                part.payment_refused(order, exc.label, paid_at)  # may cancel the order (then: late payment)
+                continue
             if exc.label != "order":
                 raise
             continue  # the order moved meanwhile (e.g. the pay timeout): decide again
@@ -117,13 +127,32 @@ def apply_payment(notification: Notification) -> str:
     raise ServiceUnavailable("busy", "The order is changing too fast; retry.")
 
 
+def _activity_part(order: Order) -> Any:
+    """The checkout part of the order's activity when it takes part in payment (has `on_paid`), else None."""
+    kind = (order.activity or {}).get("type")
+    if not kind:
+        return None
+    from crowdcart.purchase.parts import all_parts
+
+    return next((p for p in all_parts() if p.name == kind and hasattr(p, "on_paid")), None)
+
+
 def _mark_paid(order: Order, notification: Notification, transaction_id: str, total: int, paid_at: int) -> None:
     marker = _marker(order.shop_id, order.order_id, notification, "paid")
+    part = _activity_part(order)
+    share = part.on_paid(order, paid_at) if part is not None else None
+
+    def extra(tx: Transaction) -> None:
+        _put_marker(tx, marker)
+        tx.update("shopper", Shopper(*Shopper.key(order.shop_id, order.user_id)), [Shopper.paid_orders.add(1)])
+        if share is not None:
+            share.write(tx)
+
     transition(order, [states.PENDING_PAYMENT], states.PAID, ACTOR,
-               actions=[Order.paid_at.set(paid_at), Order.transaction_id.set(transaction_id)] + clear_due(),
+               actions=[Order.paid_at.set(paid_at), Order.transaction_id.set(transaction_id)] + clear_due()
+               + (share.order_actions if share is not None else []),
                data={"transaction_id": transaction_id, "amount_fen": total, "notification_id": notification.id},
-               extra=lambda tx: _put_marker(tx, marker),
-               condition=(Order.payable_fen == total) & Order.transaction_id.does_not_exist())
+               extra=extra, condition=(Order.payable_fen == total) & Order.transaction_id.does_not_exist())
 
 
 def _record_late_payment(order: Order, notification: Notification, transaction_id: str, total: int,

@@ -13,6 +13,8 @@ def all_parts() -> Tuple[Part, ...]:
     parts += (FlashSalePart(),)
     from crowdcart.purchase.bargain import BargainPart
     parts += (BargainPart(),)
+    from crowdcart.purchase.group_buy import GroupBuyPart
+    parts += (GroupBuyPart(),)
     from crowdcart.purchase.coupons import CouponPart
     parts += (CouponPart(),)
     from crowdcart.purchase.points import PointsPart
