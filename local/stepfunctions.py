@@ -123,12 +123,14 @@ class LocalStepFunctions:
         """Abort running executions, undo the patches, stop moto and forget the ARNs."""
         from crowdcart import workflows
 
-        for machine, arn in list(self.machines.items()):
+        for machine in list(self.machines):
             try:
-                for execution in self.executions(machine, status="RUNNING"):
-                    self._client.stop_execution(executionArn=execution["executionArn"])
+                running = self.executions(machine, status="RUNNING")
             except Exception:  # stopping is best effort; the mock goes away next
-                logger.exception("could not stop executions", extra={"machine": machine})
+                logger.exception("could not list executions", extra={"machine": machine})
+                running = []
+            for execution in running:
+                self.abort(execution["executionArn"])
             os.environ.pop(workflows.arn_variable(machine), None)
         for owner, original in self._saved.values():
             setattr(owner, original.__name__, original)
@@ -140,6 +142,17 @@ class LocalStepFunctions:
         workflows.reset_client()
         if self in _active:
             _active.remove(self)
+
+    def abort(self, execution_arn: str, attempts: int = 50) -> bool:
+        """StopExecution; moto refuses it for a moment right after the start (its worker is not set up yet)."""
+        for _ in range(attempts):
+            try:
+                self._client.stop_execution(executionArn=execution_arn)
+                return True
+            except Exception:  # retried briefly, then given up (best effort)
+                time.sleep(0.1)
+        logger.warning("could not stop execution", extra={"execution_arn": execution_arn})
+        return False
 
     # ---------------------------------------------------------------- Lambda dispatch
     def dispatch(self, function_name: str, body: Any, response_headers: Dict[str, str]) -> bytes:

@@ -102,5 +102,6 @@ class GroupView(BaseModel):
     group_price_fen: int
     title: str
     image: Optional[str] = None
+    draw_at: Optional[int] = None
     draw: Optional[Dict[str, Any]] = None
     me: Optional[Dict[str, Any]] = None

@@ -95,7 +95,7 @@ def restart_timers(overdue_by: Optional[int] = None) -> Dict[str, int]:
         outcome = start_timer(group)
         counts[outcome] += 1
         due_at = int(group.draw_at) if group.status == FORMED and group.draw_at else int(group.expires_at)
-        if overdue_by is not None and outcome == "exists" and moment - due_at > RESCUE_AFTER_SECONDS:
+        if overdue_by is not None and outcome == "exists" and moment - due_at >= RESCUE_AFTER_SECONDS:
             # its execution ended without settling (e.g. retries exhausted): every step is idempotent,
             # so a second execution, named by the hour, finishes the work
             if start_timer(group, f"{execution_name(group.group_id)}-r{moment // 3600}") == "running":

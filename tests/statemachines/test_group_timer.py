@@ -126,3 +126,20 @@ def test_the_adapter_names_the_machine_by_its_env_variable(sfn):
     assert workflows.machine_arn("group_timer") == sfn.machines["group_timer"]
     with pytest.raises(workflows.WorkflowUnavailable):
         workflows.machine_arn("nope")
+
+
+def test_the_sweep_rescues_a_group_whose_execution_ended_without_settling_it(api, shop, shopper, sfn, monkeypatch):
+    shop_id = shop["shop_id"]
+    opened = open_group(api, shopper, create_activity(api, shop, make_sku(shop_id), duration_seconds=2))
+    name = f"group-{opened['group_id']}"
+    assert sfn.abort(sfn.execution_arn(MACHINE, name))  # it ends without settling (e.g. retries exhausted)
+    time.sleep(max(0.0, opened["expires_at"] + 0.2 - time.time()))
+    assert group(shop_id, opened["group_id"]).status == "open"
+    monkeypatch.setattr(timer, "RESCUE_AFTER_SECONDS", 0)
+    counts = timer.restart_timers(overdue_by=0)
+    assert counts["rescued"] >= 1
+    rescue = next(e["name"] for e in sfn.executions(MACHINE) if e["name"].startswith(f"{name}-r"))
+    assert sfn.wait(MACHINE, rescue)["status"] == "SUCCEEDED"
+    assert group(shop_id, opened["group_id"]).status == "failed"
+    order = api.get(f"/v1/orders/{opened['order_id']}", token=shopper["token"]).body
+    assert order["status"] == "cancelled"
