@@ -10,7 +10,7 @@ PAGE = {"cursor": "string", "limit": "integer"}
 
 
 @bp.route("/admin/v1/coupon-templates", methods=["POST"])
-@spec(auth="merchant", request=schemas.CreateTemplate, status=201, errors=(403, 422))
+@spec(auth="merchant", request=schemas.CreateTemplate, response=schemas.TemplateView, status=201, errors=(403, 422))
 def create_template():
     """Create a coupon template (满减, 折扣 or 无门槛) with quota, per-user limit and validity."""
     merchant = req.merchant(bp.current_request, write=True)
@@ -19,7 +19,7 @@ def create_template():
 
 
 @bp.route("/admin/v1/coupon-templates", methods=["GET"])
-@spec(auth="merchant", query=PAGE, errors=(400,))
+@spec(auth="merchant", query=PAGE, response=schemas.TemplatePage, errors=(400,))
 def list_templates():
     """The shop's coupon templates, newest first."""
     merchant, r = req.merchant(bp.current_request), bp.current_request
@@ -27,7 +27,7 @@ def list_templates():
 
 
 @bp.route("/admin/v1/coupon-templates/{template_id}", methods=["GET"])
-@spec(auth="merchant", errors=(404,))
+@spec(auth="merchant", response=schemas.TemplateView, errors=(404,))
 def get_template(template_id):
     """A coupon template with its stats (claimed, used, remaining)."""
     merchant = req.merchant(bp.current_request)
@@ -35,7 +35,7 @@ def get_template(template_id):
 
 
 @bp.route("/admin/v1/coupon-templates/{template_id}", methods=["PATCH"])
-@spec(auth="merchant", request=schemas.UpdateTemplate, errors=(403, 404, 409, 422))
+@spec(auth="merchant", request=schemas.UpdateTemplate, response=schemas.TemplateView, errors=(403, 404, 409, 422))
 def update_template(template_id):
     """Enable or disable a template, show or hide it in the center, or add quota."""
     merchant = req.merchant(bp.current_request, write=True)
@@ -44,7 +44,7 @@ def update_template(template_id):
 
 
 @bp.route("/admin/v1/coupon-templates/{template_id}/issues", methods=["POST"])
-@spec(auth="merchant", request=schemas.IssueToUsers, errors=(403, 404, 422))
+@spec(auth="merchant", request=schemas.IssueToUsers, response=schemas.Issued, errors=(403, 404, 422))
 def issue_to_users(template_id):
     """Give one coupon of this template to each listed shopper (idempotent by batch_id)."""
     merchant = req.merchant(bp.current_request, write=True)
@@ -53,7 +53,7 @@ def issue_to_users(template_id):
 
 
 @bp.route("/v1/coupons/center", methods=["GET"])
-@spec(auth="shopper", query=PAGE, errors=(400,))
+@spec(auth="shopper", query=PAGE, response=schemas.CenterPage, errors=(400,))
 def coupon_center():
     """Claimable coupons, each with how many the shopper holds of their limit."""
     shopper, r = req.shopper(bp.current_request), bp.current_request
@@ -61,7 +61,8 @@ def coupon_center():
 
 
 @bp.route("/v1/coupon-templates/{template_id}/claim", methods=["POST"])
-@spec(auth="shopper", status=201, headers={"Idempotency-Key": "optional"}, errors=(404, 409))
+@spec(auth="shopper", response=schemas.Claimed, status=201, headers={"Idempotency-Key": "optional"},
+      errors=(404, 409))
 def claim(template_id):
     """Claim one coupon; sold out or over the per-user limit is a 409."""
     shopper = req.shopper(bp.current_request)
@@ -70,7 +71,7 @@ def claim(template_id):
 
 
 @bp.route("/v1/me/coupons", methods=["GET"])
-@spec(auth="shopper", query=dict(PAGE, status="string"), errors=(400,))
+@spec(auth="shopper", query=dict(PAGE, status="string"), response=schemas.CouponPage, errors=(400,))
 def my_coupons():
     """The shopper's coupons: unused (default, soonest to expire first), used or expired."""
     shopper, r = req.shopper(bp.current_request), bp.current_request
@@ -79,7 +80,7 @@ def my_coupons():
 
 
 @bp.route("/v1/me/coupons/{coupon_id}", methods=["GET"])
-@spec(auth="shopper", errors=(404,))
+@spec(auth="shopper", response=schemas.CouponView, errors=(404,))
 def my_coupon(coupon_id):
     """One coupon of the shopper's wallet."""
     shopper = req.shopper(bp.current_request)

@@ -1,7 +1,7 @@
-"""Request bodies of the coupons capability."""
+"""Request bodies and response models of the coupons capability."""
 from typing import List, Literal, Optional
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from crowdcart.api.schemas import Id, Name, Strict
 
@@ -28,7 +28,7 @@ class CreateTemplate(Strict):
     product_ids: List[Id] = Field(default_factory=list, max_length=100)
     category_ids: List[Id] = Field(default_factory=list, max_length=50)
     stackable_with_member: bool = True
-    public: bool = Field(True, description="shown in the coupon center (false: issued automatically or by the merchant)")
+    public: bool = Field(True, description="shown in the coupon center (false: issued automatically or by merchants)")
     enabled: bool = True
     points_cost: Optional[int] = Field(None, ge=1, le=100_000_000, description="obtained by exchanging points")
 
@@ -48,7 +48,117 @@ class IssueToUsers(Strict):
     user_ids: List[Id] = Field(..., min_length=1, max_length=100)
 
 
-class WalletStatus(Strict):
-    """The `status` query of GET /v1/me/coupons."""
+class CouponView(BaseModel):
+    """A coupon in the shopper's wallet (status: unused, used or expired)."""
 
-    status: Literal["unused", "used", "expired"] = "unused"
+    id: str
+    template_id: str
+    name: str
+    status: Literal["unused", "used", "expired"]
+    kind: str
+    amount_off_fen: int
+    percent_off: int
+    max_off_fen: Optional[int] = None
+    min_spend_fen: int
+    product_ids: List[str]
+    category_ids: List[str]
+    stackable_with_member: bool
+    valid_from: str
+    valid_until: str
+    valid_from_at: int
+    valid_until_at: int
+    used_order_id: Optional[str] = None
+    issued_at: str
+
+
+class CouponPage(BaseModel):
+    """A page of the wallet."""
+
+    items: List[CouponView]
+    next_cursor: Optional[str] = None
+
+
+class Claimed(BaseModel):
+    """POST /v1/coupon-templates/{id}/claim: the coupon now in the wallet (`replayed` for a repeated key)."""
+
+    coupon_id: str
+    coupon: CouponView
+    replayed: bool
+
+
+class TemplateStats(BaseModel):
+    """Claimed (issued) and used right now, against the quota."""
+
+    claimed: int
+    used: int
+    remaining: int
+    quota: int
+
+
+class TemplateView(BaseModel):
+    """A coupon template; the merchant also sees quota, counters, flags and (on GET by id) stats."""
+
+    id: str
+    name: str
+    description: str
+    kind: str
+    amount_off_fen: int
+    percent_off: int
+    max_off_fen: Optional[int] = None
+    min_spend_fen: int
+    product_ids: List[str]
+    category_ids: List[str]
+    stackable_with_member: bool
+    per_user_limit: int
+    points_cost: Optional[int] = None
+    valid_from: Optional[str] = None
+    valid_until: Optional[str] = None
+    valid_days_after_claim: Optional[int] = None
+    sold_out: bool
+    quota: Optional[int] = None
+    remaining: Optional[int] = None
+    claimed: Optional[int] = None
+    public: Optional[bool] = None
+    enabled: Optional[bool] = None
+    created_at: Optional[str] = None
+    stats: Optional[TemplateStats] = None
+
+
+class TemplatePage(BaseModel):
+    """A page of the shop's templates."""
+
+    items: List[TemplateView]
+    next_cursor: Optional[str] = None
+
+
+class CenterItem(TemplateView):
+    """A template in the coupon center with the shopper's own state ("claimed/limit")."""
+
+    claimed: int
+    limit: int
+    claimed_label: str
+    can_claim: bool
+
+
+class CenterPage(BaseModel):
+    """A page of the coupon center."""
+
+    items: List[CenterItem]
+    next_cursor: Optional[str] = None
+
+
+class IssueResult(BaseModel):
+    """One shopper's outcome: issued, already_issued, or an error code (user_not_found, coupon_sold_out…)."""
+
+    user_id: str
+    result: str
+    coupon_id: Optional[str] = None
+
+
+class Issued(BaseModel):
+    """POST /admin/v1/coupon-templates/{id}/issues."""
+
+    template_id: str
+    batch_id: str
+    results: List[IssueResult]
+    issued: int

@@ -9,7 +9,8 @@ bp = Blueprint(__name__)
 
 
 @bp.route("/v1/me/points", methods=["GET"])
-@spec(auth="shopper", query={"cursor": "string", "limit": "integer"}, errors=(400,))
+@spec(auth="shopper", query={"cursor": "string", "limit": "integer"}, response=schemas.PointsSummary,
+      errors=(400,))
 def my_points():
     """The balance and a page of the ledger, newest first."""
     shopper, r = req.shopper(bp.current_request), bp.current_request
@@ -17,7 +18,7 @@ def my_points():
 
 
 @bp.route("/v1/me/check-ins", methods=["POST"])
-@spec(auth="shopper", status=201, errors=(409,))
+@spec(auth="shopper", response=schemas.CheckedIn, status=201, errors=(409,))
 def check_in():
     """Today's check-in (a streak earns a bonus); a second check-in the same day is a 409."""
     shopper = req.shopper(bp.current_request)
@@ -25,7 +26,7 @@ def check_in():
 
 
 @bp.route("/v1/me/shares", methods=["POST"])
-@spec(auth="shopper", request=schemas.Share, status=201, errors=(422,))
+@spec(auth="shopper", request=schemas.Share, response=schemas.Shared, status=201, errors=(422,))
 def share():
     """Report a share: points once per share id, up to the shop's daily cap."""
     shopper = req.shopper(bp.current_request)
@@ -34,8 +35,8 @@ def share():
 
 
 @bp.route("/v1/me/points/exchanges", methods=["POST"])
-@spec(auth="shopper", request=schemas.Exchange, status=201, headers={"Idempotency-Key": "optional"},
-      errors=(404, 409, 422))
+@spec(auth="shopper", request=schemas.Exchange, response=schemas.Exchanged, status=201,
+      headers={"Idempotency-Key": "optional"}, errors=(404, 409, 422))
 def exchange():
     """Exchange points for one coupon (the debit and the coupon in one transaction)."""
     shopper = req.shopper(bp.current_request)

@@ -12,8 +12,10 @@ import pytest
 
 from tests.e2e.test_local_runner import Runner, runners  # noqa: F401 - the fixture stops what the test starts
 
-ADDRESS = {"name": "Li Lei", "phone": "13800138000", "province": "上海", "city": "上海", "detail": "人民大道 1 号"}
-LEVELS = [{"level": 1, "name": "银卡", "min_spent_fen": 10000, "discount_percent": 5, "points_multiplier_percent": 150}]
+ADDRESS = {"name": "Li Lei", "phone": "13800138000", "province": "上海", "city": "上海",
+           "detail": "人民大道 1 号"}
+LEVELS = [{"level": 1, "name": "银卡", "min_spent_fen": 10000, "discount_percent": 5,
+           "points_multiplier_percent": 150}]
 
 
 def call(runner: Runner, method: str, path: str, body: Any = None, token: Optional[str] = None,

@@ -4,7 +4,8 @@ from typing import Any, Dict, Optional
 
 from crowdcart.rewards import points
 
-ADDRESS = {"name": "Li Lei", "phone": "13800138000", "province": "上海", "city": "上海", "detail": "人民大道 1 号"}
+ADDRESS = {"name": "Li Lei", "phone": "13800138000", "province": "上海", "city": "上海",
+           "detail": "人民大道 1 号"}
 EXPRESS = {"type": "express", "address": dict(ADDRESS, district="")}
 
 

@@ -33,7 +33,8 @@ def test_check_in_once_a_day_with_a_streak_bonus(api, shop, shopper):
 
 def test_shares_are_capped_per_day_and_counted_once(api, shop, shopper):
     rewards.settings(api, shop, share_points=3, share_daily_cap=2)
-    replies = [api.post("/v1/me/shares", {"share_id": sid}, token=shopper["token"]).body for sid in ("a", "a", "b", "c")]
+    replies = [api.post("/v1/me/shares", {"share_id": sid}, token=shopper["token"]).body
+               for sid in ("a", "a", "b", "c")]
     assert [(r["credited"], r["duplicate"], r["capped"]) for r in replies] == [
         (3, False, False), (0, True, False), (3, False, False), (0, False, True)]
     assert api.post("/v1/me/shares", {"share_id": "bad id!"}, token=shopper["token"]).status == 422

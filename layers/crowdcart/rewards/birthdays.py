@@ -21,7 +21,8 @@ from crowdcart.observability import logger
 from crowdcart.rewards.coupons import issue_automatically
 
 
-def schedule(shop_id: str, user_id: str, birthday: str, days_before: int, at: Optional[int] = None) -> Optional[BirthdayEntry]:
+def schedule(shop_id: str, user_id: str, birthday: str, days_before: int,
+             at: Optional[int] = None) -> Optional[BirthdayEntry]:
     """Put the shopper's birthday entry (once); returns it, or None for a date that cannot be read."""
     moment = at or now()
     try:

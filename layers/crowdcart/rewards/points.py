@@ -81,8 +81,12 @@ def take_back(shop_id: str, user_id: str, cause: str, points: int, kind: str, *,
         held = balance(shop_id, user_id, consistent=True)
         taken = min(points, held)
         detail = dict(data or {}, wanted=points, shortfall=points - taken)
-        guard = (PointsAccount.balance >= taken) if taken == points else (
-            PointsAccount.balance == held if held else PointsAccount.balance.does_not_exist() | (PointsAccount.balance == 0))
+        if taken == points:
+            guard = PointsAccount.balance >= taken
+        elif held:
+            guard = PointsAccount.balance == held
+        else:
+            guard = PointsAccount.balance.does_not_exist() | (PointsAccount.balance == 0)
 
         def build() -> Transaction:
             tx = Transaction()

@@ -35,7 +35,8 @@ class PointsEntry(Entity, discriminator="points_entry"):
     """One credit (points > 0) or debit (points < 0), unique by its cause."""
 
     cause = UnicodeAttribute()
-    kind = UnicodeAttribute()  # order | order_reversal | checkout | checkout_return | check_in | share | review | profile | exchange
+    # order | order_reversal | checkout | checkout_return | check_in | share | review | profile | exchange
+    kind = UnicodeAttribute()
     points = NumberAttribute()
     created_at = NumberAttribute()
     data = JSONAttribute(null=True)
