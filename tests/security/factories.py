@@ -268,6 +268,24 @@ def _drain(o: Objects) -> None:
     drain(o.shop_id)
 
 
+def _eventually(o: Objects, fetch: Any, what: str) -> Any:
+    """`fetch()` once the stream reactions have run: drained here in-process; against a live server (whose
+    own runner polls its stream) retried for a while."""
+    import time
+
+    from tests.security.registry import FactoryError
+
+    deadline = time.monotonic() + 30
+    while True:
+        _drain(o)
+        found = fetch()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise FactoryError(f"{what} never appeared (the stream reaction did not run)")
+        time.sleep(0.25)
+
+
 @factory("discount_rule_id")
 def discount_rule(o: Objects) -> str:
     """A live discount-pool rule every paid order of at least 1 fen reaches (pools of 1,000 vouchers)."""
@@ -290,8 +308,9 @@ def discount_pool(o: Objects) -> Dict[str, str]:
     """The pool of vouchers the shopper's paid order created (under the cached rule), and that order."""
     o.get("discount_rule_id")
     order_id = o.fresh("paid_order_id")
-    _drain(o)
-    return {"pool_id": o.call("GET", f"/v1/orders/{order_id}/discount-pool")["id"], "pool_order_id": order_id}
+    pool = _eventually(o, lambda: o.call("GET", f"/v1/orders/{order_id}/discount-pool", expect=(200, 404)).get("id"),
+                       f"the pool of order {order_id}")
+    return {"pool_id": pool, "pool_order_id": order_id}
 
 
 @factory("voucher_product_id", "voucher_sku_id")
@@ -309,9 +328,9 @@ def _bought_voucher(o: Objects, token: str) -> Dict[str, str]:
                                           "delivery": {"type": "express", "address": ADDRESS}},
                    token=token, headers={"Idempotency-Key": unique()}, expect=(201,))
     o.call("POST", f"/sandbox/wechatpay/orders/{order['id']}/pay", {}, token=token)
-    _drain(o)
-    voucher = o.call("GET", f"/v1/orders/{order['id']}/gift-vouchers", token=token)["items"][0]
-    return {"voucher_id": voucher["id"], "voucher_order_id": order["id"]}
+    items = _eventually(o, lambda: o.call("GET", f"/v1/orders/{order['id']}/gift-vouchers", token=token)["items"],
+                        f"the vouchers of order {order['id']}")
+    return {"voucher_id": items[0]["id"], "voucher_order_id": order["id"]}
 
 
 @factory("voucher_id", "voucher_order_id", owned=True)
