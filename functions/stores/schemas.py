@@ -3,13 +3,21 @@ import math
 import re
 from typing import Annotated, List, Mapping, Optional
 
-from pydantic import BaseModel, Field, Strict as StrictType, StringConstraints, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, Field, Strict as StrictType, StringConstraints, field_validator,
+                      model_validator)
 
 from crowdcart.api.schemas import Name, Strict
 from crowdcart.errors import BadRequest
 
-Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False), StrictType()]
-Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False), StrictType()]
+COORDINATE_DECIMALS = 7  # ~1 cm; also keeps tiny floats (1e-256) inside DynamoDB's number range
+
+
+def _coordinate(value: float) -> float:
+    return round(value, COORDINATE_DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False), StrictType(), AfterValidator(_coordinate)]
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False), StrictType(), AfterValidator(_coordinate)]
 Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 

@@ -22,6 +22,12 @@ ERROR_SCHEMA = {
         "additionalProperties": True,
     }},
 }
+# What the WeChat Pay webhooks answer on refusal (WeChat's format, not the API's own Error)
+WECHATPAY_FAILURE_SCHEMA = {
+    "type": "object",
+    "required": ["code", "message"],
+    "properties": {"code": {"const": "FAIL"}, "message": {"type": "string"}},
+}
 SECURITY_SCHEMES = {
     "shopper": ("shopperJwt", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
                                "description": "A shopper's session token from POST /v1/auth/login."}),
@@ -176,9 +182,13 @@ def _operation(path: str, method: str, entry: Any, meta: Dict[str, Any], parts: 
     responses: Dict[str, Any] = {str(status): {"description": _reason(status)}}
     if status != 204:
         responses[str(status)]["content"] = {"application/json": {"schema": response_schema}}
+    error_schema = "Error"
+    if auth == "wechatpay":
+        error_schema = "WechatPayFailure"
+        parts.schemas.setdefault(error_schema, copy.deepcopy(WECHATPAY_FAILURE_SCHEMA))
     for code in sorted(errors):
         responses[str(code)] = {"description": _reason(code), "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            "application/json": {"schema": {"$ref": f"#/components/schemas/{error_schema}"}}}}
     operation["responses"] = responses
     operation["x-capability"] = cap
     if meta.get("local_only"):
