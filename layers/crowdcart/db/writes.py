@@ -6,6 +6,7 @@ sends condition checks, deletes, puts, then updates — we keep the labels in th
 """
 import random
 import time
+import uuid
 from typing import Any, Callable, Dict, List, Optional, Type, TypeVar
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
@@ -18,6 +19,15 @@ from crowdcart.errors import ServiceUnavailable
 
 T = TypeVar("T")
 MAX_ACTIONS = 100
+UNANSWERED_RESENDS = 2
+
+
+def response_code(exc: Exception) -> Optional[str]:
+    """DynamoDB's error code behind a PynamoDB error, or None when no answer came (timeout, reset)."""
+    response = getattr(getattr(exc, "cause", None), "response", None)
+    if not isinstance(response, dict):
+        return None
+    return response.get("Error", {}).get("Code")
 
 
 class ConditionFailed(Exception):
@@ -42,7 +52,9 @@ class Transaction:
     """A labelled TransactWriteItems with a deterministic ClientRequestToken."""
 
     def __init__(self, token: Optional[str] = None) -> None:
-        self._tx = TransactWrite(connection=connection(), client_request_token=token)
+        # always a token: a request that got no answer is re-sent with it, and DynamoDB applies it once
+        self.token = token or uuid.uuid4().hex
+        self._tx = TransactWrite(connection=connection(), client_request_token=self.token)
         self._labels: Dict[str, List[str]] = {"check": [], "delete": [], "put": [], "update": []}
 
     def __len__(self) -> int:
@@ -75,23 +87,34 @@ class Transaction:
         if not len(self):
             return
         labels = self._labels["check"] + self._labels["delete"] + self._labels["put"] + self._labels["update"]
-        try:
-            with self._tx:
-                pass  # TransactWrite commits on a clean exit
-        except TransactWriteError as exc:
-            reasons = exc.cancellation_reasons or []
-            for label, reason in zip(labels, reasons):
-                if reason is None:
-                    continue
-                if reason.code == "ConditionalCheckFailed":
-                    raise ConditionFailed(label, reason.raw_item) from exc
-                if reason.code == "TransactionConflict":
-                    raise TransactionConflict(label) from exc
-            if exc.cause_response_code in ("TransactionConflictException", "TransactionInProgressException"):
-                raise TransactionConflict(exc.cause_response_code) from exc
-            if exc.cause_response_code == "IdempotentParameterMismatchException":
-                raise TokenAlreadyUsed(exc.cause_response_code) from exc
-            raise
+        for attempt in range(UNANSWERED_RESENDS + 1):
+            try:
+                with self._tx:
+                    pass  # TransactWrite commits on a clean exit
+                return
+            except TransactWriteError as exc:
+                if response_code(exc) is None and attempt < UNANSWERED_RESENDS:
+                    continue  # no answer (timeout, reset): the same token makes the resend idempotent
+                self._translate(exc, labels)
+
+    @staticmethod
+    def _translate(exc: TransactWriteError, labels: List[str]) -> None:
+        """Raise the domain-level exception for a failed transaction."""
+        code = response_code(exc)
+        if code is None:
+            raise ServiceUnavailable("busy", "The database did not answer in time; please retry.") from exc
+        for label, reason in zip(labels, exc.cancellation_reasons or []):
+            if reason is None:
+                continue
+            if reason.code == "ConditionalCheckFailed":
+                raise ConditionFailed(label, reason.raw_item) from exc
+            if reason.code == "TransactionConflict":
+                raise TransactionConflict(label) from exc
+        if code in ("TransactionConflictException", "TransactionInProgressException"):
+            raise TransactionConflict(code) from exc
+        if code == "IdempotentParameterMismatchException":
+            raise TokenAlreadyUsed(code) from exc
+        raise exc
 
 
 def run_transaction(build: Callable[[], Transaction], attempts: int = 12) -> None:
@@ -118,9 +141,7 @@ def put_unique(label: str, model: Model) -> None:
     try:
         model.save(condition=type(model).PK.does_not_exist())
     except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise ConditionFailed(label) from exc
-        raise
+        _single_write_failed(exc, label)
 
 
 def update_if(label: str, model: Model, actions: List[Any], condition: Optional[Condition] = None) -> Model:
@@ -130,7 +151,15 @@ def update_if(label: str, model: Model, actions: List[Any], condition: Optional[
     try:
         model.update(actions=actions, condition=guard)
     except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise ConditionFailed(label) from exc
-        raise
+        _single_write_failed(exc, label)
     return model
+
+
+def _single_write_failed(exc: Exception, label: str) -> None:
+    """Translate a failed single write: its condition (ConditionFailed), no answer (503), else re-raise."""
+    code = response_code(exc)
+    if code == "ConditionalCheckFailedException":
+        raise ConditionFailed(label) from exc
+    if code is None:
+        raise ServiceUnavailable("busy", "The database did not answer in time; please retry.") from exc
+    raise exc
