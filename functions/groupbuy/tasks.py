@@ -9,6 +9,7 @@ from typing import Any, Callable, Dict
 
 from chalice import Blueprint, Rate
 
+from crowdcart.observability import flush_metrics, logger
 from functions.groupbuy import timer
 
 bp = Blueprint(__name__)
@@ -28,8 +29,19 @@ def _step(func: Callable[[Dict[str, Any]], Dict[str, Any]]) -> Callable[[Dict[st
             if timer.transient(exc):
                 raise timer.GroupBusy(str(exc)) from exc
             raise
+        finally:
+            _publish_metrics()
 
     return run
+
+
+def _publish_metrics() -> None:
+    """Emit this invocation's business metrics (GroupFailed, GroupRefundFailed… carry the alarms). Never
+    fails the step: locally many steps share one process and its metric set."""
+    try:
+        flush_metrics()
+    except Exception:
+        logger.warning("metrics not published", exc_info=True)
 
 
 @bp.lambda_function(name="group_settle")
