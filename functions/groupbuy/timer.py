@@ -212,9 +212,10 @@ def _draw(group: Group) -> Group:
                   condition=(Group.status == FORMED) & Group.draw.does_not_exist())
         for member in paid:
             won = member.user_id in winners
+            actions = [Order.activity.set(order_activity(group.activity_id, group.group_id, group.kind, member.role,
+                                                         "won" if won else "lost", won))]
             tx.update(f"order:{member.order_id}", Order(*Order.key(group.shop_id, member.order_id)),
-                      [Order.activity.set(order_activity(group.activity_id, group.group_id, group.kind, member.role,
-                                                         "won" if won else "lost", won))])
+                      actions + ([Order.ship_hold.remove()] if won else []))
         return tx
 
     try:

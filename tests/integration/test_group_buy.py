@@ -1,6 +1,7 @@
 """Group buying over HTTP against DynamoDB Local, with the real group timer (moto's ASL engine, our handlers)."""
 import pytest
 
+from crowdcart.db.orders import get_order
 from crowdcart.payments.refunds import refunds_of
 from tests.fakes.catalog import make_sku, sku_stock
 from tests.fakes.orders import wechat_sandbox  # noqa: F401
@@ -21,6 +22,7 @@ def test_open_join_pay_forms_the_group_and_orders_are_ready_to_ship(api, shop, s
     assert sku_stock(shop_id, sku) == 8
     assert pay(shop_id, opened["order_id"])["notification"]["outcome"] == "paid"
     assert group(shop_id, opened["group_id"]).status == "open"
+    assert get_order(shop_id, opened["order_id"], consistent=True).ship_hold is True  # paid, group not formed
     assert pay(shop_id, joined.body["order_id"])["notification"]["outcome"] == "paid"
     card = api.get(f"/v1/groups/{opened['group_id']}", token=friend["token"]).body
     assert card["status"] == "formed" and card["size"] == 2 and card["seats_left"] == 0
@@ -29,6 +31,7 @@ def test_open_join_pay_forms_the_group_and_orders_are_ready_to_ship(api, shop, s
         order = api.get(f"/v1/orders/{order_id}", token=who["token"]).body
         assert order["status"] == "paid" and order["payable_fen"] == 600
         assert order["activity"]["group_status"] == "formed" and order["activity"]["ship_ready"] is True
+        assert get_order(shop_id, order_id, consistent=True).ship_hold is None
 
 
 def test_a_group_that_does_not_form_fails_refunds_paid_cancels_unpaid_and_refunds_a_late_payment(api, shop, shopper,

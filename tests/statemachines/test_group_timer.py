@@ -6,6 +6,7 @@ import time
 import pytest
 
 from crowdcart import workflows
+from crowdcart.db.orders import get_order
 from crowdcart.domain import groups as rules
 from crowdcart.errors import Conflict, ServiceUnavailable
 from crowdcart.payments.refunds import refunds_of
@@ -116,8 +117,10 @@ def test_lottery_draws_verifiably_at_the_end_winners_ship_the_rest_are_refunded(
         if who["user_id"] in record["winners"]:
             assert order["status"] == "paid" and order["activity"]["ship_ready"] is True
             assert order["activity"]["group_status"] == "won" and refunds_of(shop_id, order_id) == []
+            assert get_order(shop_id, order_id, consistent=True).ship_hold is None
         else:
             assert order["status"] == "refunded" and order["activity"]["group_status"] == "lost"
+            assert get_order(shop_id, order_id, consistent=True).ship_hold is True
             assert [r.status for r in refunds_of(shop_id, order_id)] == ["succeeded"]
 
 

@@ -13,8 +13,8 @@ Cancelling the unpaid order (pay timeout, the shopper, a failed group) gives the
 Paying (crowdcart.payments.results, through `on_paid`): the pending → paid transaction also marks the
 seat paid and counts it on the group, on condition that the group is still open and its deadline
 had not passed when WeChat took the money; the payment that fills the last seat turns the group
-`formed` and stamps every member's order ready to ship (`activity.ship_ready`; a lottery's orders
-wait for the draw). When that condition fails, `payment_refused` cancels the order, and results
+`formed` and makes every member's order ready to ship (`activity.ship_ready`, `ship_hold` removed;
+a lottery's orders wait for the draw). When that condition fails, `payment_refused` cancels the order, and results
 then records the payment as a late one and refunds it, once.
 """
 from dataclasses import dataclass, field
@@ -53,6 +53,13 @@ def order_activity(activity_id: str, group_id: str, kind: str, role: str, group_
 def formed_activity(group: Group, role: str) -> Dict[str, Any]:
     """A member order's activity once its group formed (a lottery's orders still wait for the draw)."""
     return order_activity(group.activity_id, group.group_id, group.kind, role, FORMED, group.kind != LOTTERY)
+
+
+def ready_actions(group: Group, role: str) -> List[Any]:
+    """A member order's updates when its group forms: the activity says so, and a normal group's orders may
+    ship (`ship_hold` removed; a lottery's orders keep it until the draw)."""
+    actions = [Order.activity.set(formed_activity(group, role))]
+    return actions + ([Order.ship_hold.remove()] if group.kind != LOTTERY else [])
 
 
 def _requested(ctx: CheckoutContext) -> Optional[Dict[str, Any]]:
@@ -110,6 +117,7 @@ class GroupBuyPart:
             group_id, role = group_id_for(ctx.shop_id, ctx.order_id), LEADER
         ctx.activity_prices[activity.sku_id] = int(activity.group_price_fen)
         ctx.order_fields["activity"] = order_activity(activity.activity_id, group_id, activity.kind, role)
+        ctx.order_fields["ship_hold"] = True  # until the group forms (a lottery: until this seat wins)
 
     def _check_join(self, ctx: CheckoutContext, activity: GroupBuy, group_id: str) -> None:
         group = ctx.get(Group.key(ctx.shop_id, group_id))
@@ -196,7 +204,7 @@ class GroupBuyPart:
                 group_actions.append(Group.DUESK.set(due.due_sort_key(int(group.draw_at), shop_id, group_id)))
             else:
                 group_actions += [Group.DUEPK.remove(), Group.DUESK.remove()]
-            seat.order_actions = [Order.activity.set(formed_activity(group, activity.get("role", MEMBER)))]
+            seat.order_actions = ready_actions(group, activity.get("role", MEMBER))
             others = [m for m in members(shop_id, group_id) if m.status == PAID and m.order_id != order.order_id]
         elif group is not None:
             condition = condition & (Group.paid_count < int(group.size) - 1)
@@ -208,7 +216,7 @@ class GroupBuyPart:
                       condition=(GroupMember.status == PENDING) & (GroupMember.order_id == order.order_id))
             for member in others:  # the group forms: every member's order is ready to ship
                 tx.update(f"{NAME}:ready:{member.order_id}", Order(*Order.key(shop_id, member.order_id)),
-                          [Order.activity.set(formed_activity(group, member.role))])
+                          ready_actions(group, member.role))
 
         seat.write = write
         return seat

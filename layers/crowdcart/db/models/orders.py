@@ -3,7 +3,7 @@
 An order's partition `SHOP#s#ORDER#oid` holds the order (SK `ORDER`), its events
 (`EVENT#<ulid>`), its refunds (`REFUND#<out_refund_no>`) and its reviews.
 """
-from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
 
 from crowdcart.db import keys
 from crowdcart.db.connection import Entity
@@ -51,6 +51,7 @@ class Order(Entity, discriminator="order"):
     pickup_code = UnicodeAttribute(null=True)
     pickup_verified_at = NumberAttribute(null=True)
     status_before_refund = UnicodeAttribute(null=True)
+    ship_hold = BooleanAttribute(null=True)  # set while an activity forbids shipping yet (a group not formed)
     open_after_sale = UnicodeAttribute(null=True)  # the one after-sale request awaiting the merchant
 
     @classmethod
