@@ -27,9 +27,13 @@ def _settings(shop_id: str) -> ShopSettings:
 
 
 def summary(shop_id: str, user_id: str, limit: int, cursor: Optional[str]) -> Dict[str, Any]:
-    """Balance, lifetime totals and a page of the ledger (newest first)."""
-    account = points.get_account(shop_id, user_id, consistent=True)
+    """Balance, lifetime totals and a page of the ledger (newest first).
+
+    The ledger is read before the balance: entry and balance commit together, so every entry shown
+    is already counted in the balance shown (the other order could show an entry with a stale balance).
+    """
     ledger, next_cursor = points.ledger(shop_id, user_id, limit, cursor)
+    account = points.get_account(shop_id, user_id, consistent=True)
     return {"balance": int(account.balance or 0) if account else 0,
             "earned_total": int(account.earned_total or 0) if account else 0,
             "spent_total": int(account.spent_total or 0) if account else 0,
