@@ -99,8 +99,8 @@ def list_activities(shop_id: str, limit: int, cursor: Optional[str]) -> Dict[str
 
 
 def _summary(group: Group, moment: int) -> Dict[str, Any]:
-    return {"id": group.group_id, "status": group.status, "size": int(group.size),
-            "paid_count": int(group.paid_count), "seats_left": rules.seats_left(int(group.size), int(group.seats_taken)),
+    return {"id": group.group_id, "status": group.status, "size": int(group.size), "paid_count": int(group.paid_count),
+            "seats_left": rules.seats_left(int(group.size), int(group.seats_taken)),
             "expires_at": int(group.expires_at), "seconds_left": max(0, int(group.expires_at) - moment),
             "leader": {"nickname": group.leader_nickname, "avatar_url": group.leader_avatar_url},
             "opened_at": iso(int(group.opened_at))}

@@ -284,10 +284,10 @@ def record_refund_failure(event: Dict[str, Any]) -> Dict[str, Any]:
     except ValueError:
         message += ": " + str(error.get("Cause") or "")
     ref = GroupMember(*GroupMember.key(shop_id, group_id, event["user_id"]))
+    issue = GroupMember.issue_keys(shop_id, group_id, event["user_id"])
     update_if("member", ref, [GroupMember.refund_cause.set(f"{event['cause']}:{group_id}"),
                               GroupMember.refund_status.set("failed"), GroupMember.refund_error.set(message[:300]),
-                              GroupMember.GSI1PK.set(GroupMember.issue_keys(shop_id, group_id, event["user_id"])["GSI1PK"]),
-                              GroupMember.GSI1SK.set(GroupMember.issue_keys(shop_id, group_id, event["user_id"])["GSI1SK"])])
+                              GroupMember.GSI1PK.set(issue["GSI1PK"]), GroupMember.GSI1SK.set(issue["GSI1SK"])])
     business_event("GroupRefundFailed", shop_id=shop_id, group_id=group_id, order_id=event.get("order_id"))
     logger.error("group refund failed", extra={"shop_id": shop_id, "group_id": group_id,
                                                "order_id": event.get("order_id"), "error": message[:300]})

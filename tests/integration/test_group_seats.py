@@ -47,7 +47,8 @@ def test_join_refusals_are_409_with_a_reason(api, shop, shopper, sku):
     assert join(api, friend, gid).status == 201
     full = join(api, late, gid)
     assert full.status == 409 and full.body["error"]["code"] == "group_full"
-    assert api.post("/v1/groups/01ARZ3NDEKTSV4RRFFQ69G5FAV/join", SEAT, token=late["token"], headers=key()).status == 404
+    unknown = api.post("/v1/groups/01ARZ3NDEKTSV4RRFFQ69G5FAV/join", SEAT, token=late["token"], headers=key())
+    assert unknown.status == 404
     card = api.get(f"/v1/groups/{gid}", token=late["token"]).body
     assert card["seats_left"] == 0 and card["me"] is None and len(card["members"]) == 2
 
