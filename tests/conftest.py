@@ -8,6 +8,7 @@ import os
 import secrets
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from local import environment
 from local.dynamodb_local import DynamoDBLocal
@@ -33,6 +34,12 @@ def _start_backend() -> None:
 
 
 _start_backend()
+
+# Property tests draw the same examples on every run (reproducible CI, no load-dependent deadlines);
+# set HYPOTHESIS_PROFILE=explore to search with fresh random examples.
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, database=None)
+hypothesis_settings.register_profile("explore", deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def pytest_unconfigure(config):
