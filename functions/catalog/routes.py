@@ -11,7 +11,8 @@ LIST_QUERY = {"category_id": "string", "q": "string", "cursor": "string", "limit
 
 
 @bp.route("/admin/v1/categories", methods=["POST"])
-@spec(auth="merchant", request=schemas.CreateCategory, status=201, errors=(403, 404, 422))
+@spec(auth="merchant", request=schemas.CreateCategory, response=schemas.CreatedCategory, status=201,
+      errors=(403, 404, 422))
 def create_category():
     """Create a root category, or a child of a root."""
     merchant = req.merchant(bp.current_request, write=True)
@@ -21,7 +22,7 @@ def create_category():
 
 
 @bp.route("/admin/v1/categories", methods=["GET"])
-@spec(auth="merchant")
+@spec(auth="merchant", response=schemas.CategoryList)
 def list_categories():
     """Every category of the shop, flat."""
     merchant = req.merchant(bp.current_request)

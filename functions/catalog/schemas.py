@@ -186,6 +186,34 @@ class CategoryNode(BaseModel):
     children: List["CategoryNode"] = []
 
 
+class CategoryOut(BaseModel):
+    """A category as the merchant's flat list shows it."""
+
+    model_config = LAZY
+
+    id: str
+    name: str
+    parent_id: Optional[str] = None
+    sort: int
+
+
+class CategoryList(BaseModel):
+    """GET /admin/v1/categories: every category of the shop, flat."""
+
+    model_config = LAZY
+
+    items: List[CategoryOut]
+    next_cursor: Optional[str] = None
+
+
+class CreatedCategory(BaseModel):
+    """201 of POST /admin/v1/categories."""
+
+    model_config = LAZY
+
+    id: str
+
+
 class CategoryTree(BaseModel):
     """GET /v1/categories."""
 

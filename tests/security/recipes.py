@@ -64,6 +64,7 @@ recipe("GET /v1/stores/nearby", fills="store_id", query={"lat": str(STORE_AT[0])
 # ---------------------------------------------------------------- cart, checkout, orders
 
 recipe("PUT /v1/cart/items/{sku_id}", body={"quantity": 2})
+UNPAGED["GET /v1/cart"] = "the shopper's cart: at most the shop's cart_line_limit lines (≤ 200), enforced by a counter"
 recipe("DELETE /v1/cart/items/{sku_id}", params={"sku_id": "cart_sku_id"})
 recipe("POST /v1/orders", headers={NEW_KEY: "{unique}"}, body={
     "items": [{"sku_id": "{sku_id}", "quantity": 1}], "delivery": {"type": "express", "address": ADDRESS},
