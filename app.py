@@ -37,6 +37,9 @@ CAPABILITIES: Dict[str, Tuple[str, ...]] = {
     "redpacket": ("functions.redpacket.routes", "functions.redpacket.tasks"),
     "discountpool": ("functions.discountpool.routes",),
     "giftvoucher": ("functions.giftvoucher.routes",),
+    "referral": ("functions.referral.routes",),
+    "lottery": ("functions.lottery.routes",),
+    "cards": ("functions.cards.routes",),
     "sandbox": ("functions.sandbox.routes",),  # the WeChat Pay simulator: LOCAL_ONLY
 }
 

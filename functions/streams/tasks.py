@@ -5,9 +5,11 @@ from chalice import Blueprint
 
 from crowdcart import analytics  # noqa: F401 - registers its reactions
 from crowdcart.reactions import discount_pools  # noqa: F401 - registers its reactions
+from crowdcart.reactions import games  # noqa: F401 - registers its reactions
 from crowdcart.reactions import gift_vouchers  # noqa: F401 - registers its reactions
 from crowdcart.reactions import groups  # noqa: F401 - registers its reactions
 from crowdcart.reactions import notifications  # noqa: F401 - registers its reactions
+from crowdcart.reactions import referral  # noqa: F401 - registers its reactions
 from crowdcart.reactions import rewards  # noqa: F401 - registers its reactions
 from crowdcart.reactions.stream import dispatch
 
