@@ -365,3 +365,165 @@ def gift_token(o: Objects) -> str:
 def gift_code(o: Objects) -> str:
     """The in-store code of a gift the shopper claimed."""
     return o.call("POST", "/v1/gift-voucher-claims", {"token": o.fresh("gift_token")}, expect=(201,))["code"]
+
+
+# ---------------------------------------------------------------- referral commissions (分销)
+
+REFERRAL_PROGRAM = {"level1_rate_bp": 1000, "level2_rate_bp": 200, "approval_required": True,
+                    "min_withdrawal_fen": 100, "share_title": "好物推荐", "share_image_url": IMAGE}
+
+
+def _promote(o: Objects, who: Any) -> str:
+    """Switch the shop's referral programme on; `who` applies (once) and the owner approves. Its user id."""
+    o.owner("PUT", "/admin/v1/referral/program", REFERRAL_PROGRAM)
+    o.call("POST", "/v1/referral/promoters", token=who.token, expect=(201, 409))
+    o.owner("POST", f"/admin/v1/referral/promoters/{who.user_id}/approve", expect=(200, 409))
+    return who.user_id
+
+
+@factory("promoter_id")
+def promoter(o: Objects) -> str:
+    """An approved promoter of the shop (its shopper `promoter`), the programme switched on."""
+    return _promote(o, o.tenant.shopper("promoter"))
+
+
+@factory("applicant_id")
+def promoter_applicant(o: Objects) -> str:
+    """A new shopper whose application to promote waits for the merchant."""
+    o.owner("PUT", "/admin/v1/referral/program", REFERRAL_PROGRAM)
+    who = o.tenant.fresh_shopper()
+    o.call("POST", "/v1/referral/promoters", token=who.token, expect=(201,))
+    return who.user_id
+
+
+@factory("invitee_id", owned=True)
+def referral_invitee(o: Objects) -> str:
+    """A new shopper bound by the shopper's referral link (the shopper made an approved promoter)."""
+    _promote(o, o.shopper)
+    who = o.tenant.fresh_shopper()
+    o.call("POST", "/v1/referral/bindings", {"promoter_id": o.shopper.user_id}, token=who.token, expect=(201,))
+    return who.user_id
+
+
+@factory("commission_order_id", owned=True)
+def referral_commission(o: Objects) -> str:
+    """An available commission of the shopper (10 % of 10,000 fen) on an invitee's order — the order's
+    receipt and completion played through the referral core in-process, as the stream would."""
+    from crowdcart.clock import now
+    from crowdcart.ids import new_id
+    from crowdcart.plays import referral
+
+    order = {"shop_id": o.shop_id, "order_id": new_id(), "user_id": o.fresh("invitee_id"), "payable_fen": 10000,
+             "refunded_fen": 0, "created_at": now() + 1}
+    referral.earn(order)
+    referral.unfreeze(order)
+    return order["order_id"]
+
+
+@factory("withdrawal_key", values=("withdrawal_key",))
+def funded_withdrawal_key(o: Objects) -> str:
+    """An Idempotency-Key for a withdrawal, with an available commission of the shopper behind it."""
+    o.fresh("commission_order_id")
+    return unique()
+
+
+@factory("withdrawal_id", owned=True)
+def referral_withdrawal(o: Objects) -> str:
+    """The shopper's withdrawal of 500 fen, waiting for the merchant."""
+    return o.call("POST", "/v1/me/referral/withdrawals", {"amount_fen": 500},
+                  headers={"Idempotency-Key": o.fresh("withdrawal_key")}, expect=(201,))["id"]
+
+
+# ---------------------------------------------------------------- lotteries (抽奖)
+
+
+@factory("lottery_id")
+def lottery(o: Objects) -> str:
+    """A running lottery whose one prize (1 point, plenty of stock) every draw wins; the shopper joined it
+    (100 entries)."""
+    from crowdcart.clock import now
+
+    made = o.owner("POST", "/admin/v1/lotteries", {
+        "name": f"Lottery {unique()[-6:]}", "ends_at": now() + 86400, "initial_entries": 100, "share_entries": 1,
+        "share_daily_cap": 100, "prizes": [{"name": "1 积分", "kind": "points", "points": 1,
+                                             "probability_ppm": 1_000_000, "stock": 100000}]}, expect=(201,))
+    o.call("POST", f"/v1/lotteries/{made['id']}/join")
+    return made["id"]
+
+
+@factory("lottery_draw_id", owned=True)
+def lottery_draw(o: Objects) -> str:
+    """A winning draw of the shopper in the cached lottery."""
+    return o.call("POST", f"/v1/lotteries/{o.get('lottery_id')}/draws", expect=(201,))["draw_id"]
+
+
+# ---------------------------------------------------------------- card collecting (集卡)
+
+
+def _card_set(o: Objects) -> str:
+    """A running set of two kinds (a 10-point prize), 100 draws on joining; the shopper joined it."""
+    from crowdcart.clock import now
+
+    set_id = o.owner("POST", "/admin/v1/card-sets", {
+        "name": f"Cards {unique()[-6:]}", "ends_at": now() + 86400, "initial_draws": 100, "assist_draws": 1,
+        "assists_cap": 1000, "share_draws": 1, "share_daily_cap": 100,
+        "kinds": [{"name": "福", "weight": 1}, {"name": "禄", "weight": 1}],
+        "prize": {"name": "10 积分", "kind": "points", "points": 10}}, expect=(201,))["id"]
+    o.call("POST", f"/v1/card-sets/{set_id}/join")
+    return set_id
+
+
+def _draw_until(o: Objects, set_id: str, token: str, done: Any) -> Dict[str, Any]:
+    """Draw cards as `token` until `done(album)` (two kinds of equal weight: a few draws)."""
+    album = o.call("GET", f"/v1/card-sets/{set_id}/album", token=token)
+    while not done(album):
+        o.call("POST", f"/v1/card-sets/{set_id}/draws", token=token, expect=(201,))
+        album = o.call("GET", f"/v1/card-sets/{set_id}/album", token=token)
+    return album
+
+
+@factory("set_id")
+def card_set(o: Objects) -> str:
+    """A running card set the shopper joined (100 draws)."""
+    return _card_set(o)
+
+
+@factory("full_set_id")
+def full_card_set(o: Objects) -> str:
+    """A running card set (any shopper of the shop may open it) in which the shopper holds a full set."""
+    set_id = _card_set(o)
+    _draw_until(o, set_id, o.shopper.token, lambda album: album["complete"])
+    return set_id
+
+
+@factory("album_owner_id", owned=True, shared="friends open the owner's shared album and help it")
+def album_owner(o: Objects) -> str:
+    """The shopper, whose album in the cached card set friends open and help."""
+    o.get("set_id")
+    return o.shopper.user_id
+
+
+@factory("duplicate_kind", values=("duplicate_kind",))
+def duplicate_card(o: Objects) -> str:
+    """A kind of which the shopper holds a duplicate in the cached set (three more draws of two kinds)."""
+    set_id = o.get("set_id")
+    for _ in range(3):
+        o.call("POST", f"/v1/card-sets/{set_id}/draws", expect=(201,))
+    return next(iter(o.call("GET", f"/v1/card-sets/{set_id}/album")["duplicates"]))
+
+
+@factory("gift_id", owned=True, shared="the giver shares the gift's link: friends open and claim it")
+def card_gift(o: Objects) -> str:
+    """A duplicate card the shopper gives, waiting for a friend."""
+    return o.call("POST", f"/v1/card-sets/{o.get('set_id')}/gifts", {"kind_id": o.fresh("duplicate_kind")},
+                  expect=(201,))["id"]
+
+
+@factory("card_redeemer_id")
+def card_redemption(o: Objects) -> str:
+    """A new shopper who joined the cached card set, collected it and redeemed it."""
+    set_id, who = o.get("set_id"), o.tenant.fresh_shopper()
+    o.call("POST", f"/v1/card-sets/{set_id}/join", token=who.token)
+    _draw_until(o, set_id, who.token, lambda album: album["complete"])
+    o.call("POST", f"/v1/card-sets/{set_id}/redemptions", token=who.token, expect=(201,))
+    return who.user_id

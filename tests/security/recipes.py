@@ -211,3 +211,65 @@ recipe("POST /v1/gift-vouchers/{voucher_id}/send", body={"message": "生日快�
 recipe("POST /v1/gift-vouchers/{voucher_id}/take-back", params={"voucher_id": "sent_voucher_id"})
 recipe("POST /v1/gift-voucher-shares/open", body={"token": "{gift_token}"})
 recipe("POST /v1/gift-voucher-claims", body={"token": "{gift_token}"})
+
+# ---------------------------------------------------------------- referral commissions (分销)
+
+PROMOTER, APPLICANT = {"user_id": "promoter_id"}, {"user_id": "applicant_id"}
+recipe("PUT /admin/v1/referral/program", isolated="switches the shop's referral programme and its rules",
+       body={"level1_rate_bp": 800, "level2_rate_bp": 200, "approval_required": True, "binding_days": 30,
+             "new_shoppers_only": True, "min_withdrawal_fen": 100, "share_title": "好物推荐", "share_image_url": IMAGE})
+recipe("GET /admin/v1/referral/promoters", fills="applicant_id")
+recipe("GET /admin/v1/referral/promoters/{user_id}", params=PROMOTER)
+recipe("POST /admin/v1/referral/promoters/{user_id}/approve", params=APPLICANT)
+recipe("POST /admin/v1/referral/promoters/{user_id}/reject", params=APPLICANT)
+recipe("GET /admin/v1/referral/withdrawals", fills="withdrawal_id")
+recipe("POST /admin/v1/referral/withdrawals/{withdrawal_id}/approve", body={"note": "paid by bank transfer"})
+recipe("POST /admin/v1/referral/withdrawals/{withdrawal_id}/reject", body={"note": "details missing"})
+recipe("POST /v1/referral/promoters", caller="fresh",
+       positive="needs the shop's programme switched on first: tests/integration/test_referral.py")
+recipe("POST /v1/referral/bindings", caller="fresh", body={"promoter_id": "{promoter_id}"})
+recipe("GET /v1/referral/share", positive="for approved promoters only: tests/integration/test_referral.py")
+recipe("POST /v1/referral/shares", positive="for approved promoters only: tests/integration/test_referral.py")
+recipe("GET /v1/me/referral/commissions", fills="commission_order_id")
+recipe("GET /v1/me/referral/invitees", fills="invitee_id")
+recipe("GET /v1/me/referral/withdrawals", fills="withdrawal_id")
+recipe("POST /v1/me/referral/withdrawals", headers={NEW_KEY: "{withdrawal_key}"}, body={"amount_fen": 100})
+
+# ---------------------------------------------------------------- lotteries (抽奖)
+
+recipe("POST /admin/v1/lotteries", body={
+    "name": "Lottery {unique}", "description": "转盘", "starts_at": "{now-60}", "ends_at": "{now+86400}",
+    "initial_entries": 1, "check_in_entries": 1, "order_entries": 1, "share_entries": 1, "share_daily_cap": 3,
+    "share_title": "来抽奖", "share_image_url": IMAGE, "prizes": [
+        {"name": "满减券", "kind": "coupon", "template_id": "{template_id}", "probability_ppm": 100000, "stock": 10,
+         "image_url": IMAGE},
+        {"name": "10 积分", "kind": "points", "points": 10, "probability_ppm": 300000, "stock": 100, "image_url": IMAGE},
+        {"name": "谢谢参与", "kind": "thanks", "probability_ppm": 600000, "image_url": IMAGE}]})
+recipe("GET /admin/v1/lotteries", fills="lottery_id")
+recipe("GET /v1/lotteries", fills="lottery_id")
+recipe("GET /admin/v1/lotteries/{lottery_id}/winners", fills="lottery_draw_id")
+recipe("POST /v1/lotteries/{lottery_id}/draws", headers={NEW_KEY: "{unique}"})
+recipe("POST /v1/lotteries/{lottery_id}/shares", body={"share_id": "{unique}"})
+
+# ---------------------------------------------------------------- card collecting (集卡)
+
+ALBUM = {"owner_id": "album_owner_id"}
+recipe("POST /admin/v1/card-sets", body={
+    "name": "Cards {unique}", "description": "集五福", "starts_at": "{now-60}", "ends_at": "{now+86400}",
+    "kinds": [{"name": "富强", "weight": 40, "image_url": IMAGE}, {"name": "敬业", "weight": 5, "image_url": IMAGE}],
+    "prize": {"name": "满减券", "kind": "coupon", "template_id": "{template_id}", "image_url": IMAGE}, "prize_stock": 10,
+    "initial_draws": 1, "assist_draws": 1, "assists_cap": 5, "order_draws": 1, "share_draws": 1, "share_daily_cap": 3,
+    "gift_hours": 24, "share_title": "一起集卡", "share_image_url": IMAGE})
+recipe("GET /admin/v1/card-sets", fills="set_id")
+recipe("GET /v1/card-sets", fills="set_id")
+recipe("GET /admin/v1/card-sets/{set_id}/redemptions", fills="card_redeemer_id")
+recipe("POST /v1/card-sets/{set_id}/draws", headers={NEW_KEY: "{unique}"})
+recipe("POST /v1/card-sets/{set_id}/redemptions", params={"set_id": "full_set_id"})
+recipe("GET /v1/card-sets/{set_id}/albums/{owner_id}", params=ALBUM, caller="friend",
+       shared="friends open a shared album")
+recipe("POST /v1/card-sets/{set_id}/albums/{owner_id}/assists", params=ALBUM, caller="friend",
+       shared="friends help the owner's album")
+recipe("POST /v1/card-sets/{set_id}/gifts", body={"kind_id": "{duplicate_kind}"})
+recipe("GET /v1/card-gifts/{gift_id}", caller="friend", shared="friends open a gift's shared link")
+recipe("POST /v1/card-gifts/{gift_id}/claim", caller="friend", shared="a friend claims the giver's gift")
+recipe("POST /v1/card-sets/{set_id}/shares", body={"share_id": "{unique}"})
