@@ -1,8 +1,9 @@
 """Request and response bodies of group buying."""
 from typing import Any, Dict, List, Literal, Optional
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
 
+from crowdcart.api.delivery import Delivery
 from crowdcart.api.schemas import Fen, Id, Strict
 
 
@@ -18,33 +19,6 @@ class CreateGroupBuy(Strict):
     kind: Literal["normal", "lottery", "new_user"] = "normal"
     winners: Optional[int] = Field(None, ge=1, le=49, description="lottery: winners per formed group")
     per_user_limit: int = Field(1, ge=1, le=100, description="seats one shopper may hold in this activity")
-
-
-class Address(Strict):
-    """A Chinese mainland delivery address (as POST /v1/orders takes it)."""
-
-    name: str = Field(..., min_length=1, max_length=40)
-    phone: str = Field(..., pattern=r"^\+?\d{6,15}$")
-    province: str = Field(..., min_length=1, max_length=40)
-    city: str = Field(..., min_length=1, max_length=40)
-    district: str = Field("", max_length=40)
-    detail: str = Field(..., min_length=1, max_length=200)
-
-
-class Delivery(Strict):
-    """Express to an address, or pickup at one of the shop's stores (as POST /v1/orders takes it)."""
-
-    type: Literal["express", "pickup"]
-    address: Optional[Address] = None
-    store_id: Optional[Id] = None
-
-    @model_validator(mode="after")
-    def _needs_destination(self) -> "Delivery":
-        if self.type == "express" and self.address is None:
-            raise ValueError("express delivery needs an address")
-        if self.type == "pickup" and self.store_id is None:
-            raise ValueError("pickup needs a store_id")
-        return self
 
 
 class TakeSeat(Strict):
