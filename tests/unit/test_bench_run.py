@@ -20,3 +20,12 @@ def test_a_failing_benchmark_is_recorded_not_fatal():
     assert entry["ok"] is False and entry["exit_status"] == 1
     assert entry["figures"] is None and "No module named" in entry["error"]
     assert entry["wall_seconds"] >= 0
+
+
+def test_headlines_lift_the_asked_for_figures_and_skip_changed_shapes():
+    entries = [{"module": "bench.checkout", "figures": {"checkout": {"orders_per_s": 40, "dynamodb": {
+                   "requests_per_checkout": 2.0}}, "floor": {"writes_per_s": 90}, "ratio_to_floor": 0.44}},
+               {"module": "bench.coldstart", "figures": {"unexpected": True}},
+               {"module": "bench.flashsale", "figures": None}]
+    assert run.headlines(entries) == {"checkout": {"orders_per_s": 40, "floor_writes_per_s": 90,
+                                                   "ratio_to_floor": 0.44, "requests_per_checkout": 2.0}}
