@@ -86,7 +86,10 @@ def ship(shop_id: str, order_id: str, carrier: str, tracking_no: str, actor: str
         raise Conflict("pickup_order", "Pickup orders are handed over in store, not shipped.")
     moment = now()
     deadline = moment + _settings(shop_id).auto_receive_days * 86400
+    if order.ship_hold:
+        raise Conflict("not_ready_to_ship", "This order waits for its group (or draw) before it can ship.")
     transition(order, [states.PAID], states.SHIPPED, actor, data={"carrier": carrier, "tracking_no": tracking_no},
+               condition=Order.ship_hold.does_not_exist(),
                actions=[Order.shipped_at.set(moment), Order.receive_deadline_at.set(deadline),
                         Order.shipment.set({"carrier": carrier, "tracking_no": tracking_no, "shipped_at": moment}),
                         Order.DUEPK.set(due.AUTO_RECEIVE), Order.DUESK.set(due.due_sort_key(deadline, shop_id, order_id))])
@@ -128,7 +131,10 @@ def verify_pickup(shop_id: str, code: str, actor: str) -> Dict[str, Any]:
                   condition=PickupCode.verified_at.does_not_exist())
 
     try:
-        _receive(order, actor, [states.PAID], extra=mark_used, data={"pickup": True}, pickup=True)
+        if order.ship_hold:
+            raise Conflict("not_ready_to_ship", "This order waits for its group (or draw) before pickup.")
+        _receive(order, actor, [states.PAID], extra=mark_used, data={"pickup": True}, pickup=True,
+                 condition=Order.ship_hold.does_not_exist())
     except ConditionFailed as exc:
         raise Conflict("pickup_code_used", "This pickup code was already used.") from exc
     return view(get_order(shop_id, order.order_id, consistent=True), for_merchant=True)

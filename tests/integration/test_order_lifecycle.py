@@ -128,3 +128,16 @@ def test_auto_receive_and_auto_complete_sweepers(api, shop, shopper):
     assert received.status == "received"
     service.sweep_auto_complete(moment=now() + 8 * 86400, limit=1000)
     assert get_order(shop["shop_id"], order["id"], consistent=True).status == "completed"
+
+
+def test_an_order_on_hold_for_its_group_cannot_ship_or_be_picked_up(api, shop, shopper):
+    sku = make_sku(shop["shop_id"], stock=5)
+    order = place(api, shopper, sku)
+    mark_paid(shop["shop_id"], order["id"])
+    Order(*Order.key(shop["shop_id"], order["id"])).update(actions=[Order.ship_hold.set(True)])
+    held = api.post(f"/admin/v1/orders/{order['id']}/ship", {"carrier": "SF", "tracking_no": "SF123456"},
+                    token=shop["api_key"])
+    assert held.status == 409 and held.body["error"]["code"] == "not_ready_to_ship"
+    Order(*Order.key(shop["shop_id"], order["id"])).update(actions=[Order.ship_hold.remove()])
+    assert api.post(f"/admin/v1/orders/{order['id']}/ship", {"carrier": "SF", "tracking_no": "SF123456"},
+                    token=shop["api_key"]).status == 200

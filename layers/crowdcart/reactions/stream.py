@@ -11,10 +11,15 @@ Image = Optional[Dict[str, Any]]
 HANDLERS: Dict[str, List[Callable[[Image, Image, int], None]]] = {}
 
 
+def _value(raw: Dict[str, Any]) -> Any:
+    # DynamoDB Local's stream writes an empty map as `{}` instead of `{"M": {}}`
+    return {} if raw == {} else _deserializer.deserialize(raw)
+
+
 def _plain(image: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
     if not image:
         return None
-    return {k: _deserializer.deserialize(v) for k, v in image.items()}
+    return {k: _value(v) for k, v in image.items()}
 
 
 def decode(record: Dict[str, Any]) -> Change:
