@@ -141,3 +141,14 @@ def _with_id(route, rec, attacker, kind: str, ident: str) -> Request:
     request = build(route, attacker.objects, rec=rec, path_objects=attacker.path_objects)
     request.body = fill(rec.body, attacker.objects, override={kind: ident})
     return request
+
+
+def test_a_planted_hole_is_caught(api, world, monkeypatch):
+    """The probe is not vacuous: with one route's ownership check removed, it fails on that route."""
+    from crowdcart.db.orders import get_order
+    from functions.orders import service
+
+    monkeypatch.setattr(service, "get_shopper_order", lambda shop_id, user_id, order_id: get_order(shop_id, order_id))
+    route = catalogue.by_key()["GET /v1/orders/{order_id}"]
+    with pytest.raises(AssertionError, match="shopper x vs shopper y's objects: GET .* → 200"):
+        test_ids_in_the_path_do_not_reach_other_tenants_objects(api, world, route)

@@ -94,3 +94,24 @@ def test_urls_in_bodies_are_never_fetched(api, world, platform_key, route):
               if (kind == "resolve" and where not in allowed_hosts)
               or (kind == "connect" and (not isinstance(where, tuple) or (where[0], where[1]) != (dynamodb.hostname, dynamodb.port)))]
     assert not strays, f"{route}: while handling URLs in the body the server contacted {strays}"
+
+
+def test_a_planted_fetch_is_caught(api, world, platform_key, monkeypatch):
+    """The probe is not vacuous: a service that looks up the avatar's host is caught."""
+    import socket
+
+    from functions.auth import service
+
+    original = service.update_profile
+
+    def fetching(shop_id, user_id, changes):
+        try:
+            socket.getaddrinfo(urlparse(changes["avatar_url"]).hostname, 443)
+        except OSError:
+            pass
+        return original(shop_id, user_id, changes)
+
+    monkeypatch.setattr(service, "update_profile", fetching)
+    route = catalogue.by_key()["PATCH /v1/me"]
+    with pytest.raises(AssertionError, match="contacted"):
+        test_urls_in_bodies_are_never_fetched(api, world, platform_key, route)
