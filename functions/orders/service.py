@@ -146,7 +146,8 @@ def _due_orders(kind: str, moment: int, limit: int) -> List[Order]:
 
 
 def _sweep(kind: str, moment: int, limit: int, act: Any) -> Dict[str, int]:
-    done = skipped = 0
+    """Act on every due order; one order's failure is logged and never stops the others."""
+    done = skipped = failed = 0
     for order in _due_orders(kind, moment, limit):
         try:
             act(order)
@@ -154,7 +155,10 @@ def _sweep(kind: str, moment: int, limit: int, act: Any) -> Dict[str, int]:
         except CrowdcartError as exc:  # another actor won the race: nothing to do
             skipped += 1
             logger.info("sweep skipped", extra={"kind": kind, "order_id": order.order_id, "code": exc.code})
-    return {"done": done, "skipped": skipped}
+        except Exception:  # a bug or an outage on this order: the next sweep retries it
+            failed += 1
+            logger.exception("sweep failed", extra={"kind": kind, "order_id": order.order_id})
+    return {"done": done, "skipped": skipped, "failed": failed}
 
 
 def sweep_pay_timeouts(moment: Optional[int] = None, limit: int = 100) -> Dict[str, int]:

@@ -141,3 +141,21 @@ def test_an_order_on_hold_for_its_group_cannot_ship_or_be_picked_up(api, shop, s
     Order(*Order.key(shop["shop_id"], order["id"])).update(actions=[Order.ship_hold.remove()])
     assert api.post(f"/admin/v1/orders/{order['id']}/ship", {"carrier": "SF", "tracking_no": "SF123456"},
                     token=shop["api_key"]).status == 200
+
+
+def test_one_failing_order_never_stops_the_sweeper(api, shop, shopper, monkeypatch):
+    sku = make_sku(shop["shop_id"], stock=10)
+    first, second = place(api, shopper, sku), place(api, shopper, sku)
+    real = service.cancel_unpaid
+
+    def broken_for_first(order, *args, **kwargs):
+        if order.order_id == first["id"]:
+            raise RuntimeError("simulated outage on one order")
+        return real(order, *args, **kwargs)
+
+    monkeypatch.setattr(service, "cancel_unpaid", broken_for_first)
+    deadline = get_order(shop["shop_id"], second["id"]).pay_deadline_at + 1
+    result = service.sweep_pay_timeouts(moment=deadline, limit=100_000)
+    assert result["failed"] >= 1
+    assert get_order(shop["shop_id"], second["id"], consistent=True).status == "cancelled"
+    assert get_order(shop["shop_id"], first["id"], consistent=True).status == "pending_payment"
