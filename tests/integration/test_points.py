@@ -61,6 +61,19 @@ def test_checkout_spends_points_within_the_cap_and_cancel_returns_them(api, shop
     assert (account.earned_total, account.spent_total) == (5000, 0)
 
 
+def test_a_double_tapped_cancel_of_a_points_order_is_409_order_state(api, shop, shopper):
+    """The order's state is decided before the points-return entry (issue 11 item 2: was a 500)."""
+    shop_id, user_id = shop["shop_id"], shopper["user_id"]
+    rewards.grant_points(shop_id, user_id, 5000)
+    placed = rewards.order(api, shopper, make_sku(shop_id, stock=10, price_fen=10000), points_to_use=500)
+    assert placed.status == 201, placed.body
+    path = f"/v1/orders/{placed.body['id']}/cancel"
+    assert api.post(path, token=shopper["token"]).status == 200
+    again = api.post(path, token=shopper["token"])
+    assert again.status == 409 and again.body["error"]["code"] == "order_state", again.body
+    assert balance(api, shopper) == 5000 == rewards.ledger_sum(shop_id, user_id)
+
+
 def test_ledger_pages_newest_first(api, shop, shopper):
     for i in range(5):
         rewards.grant_points(shop["shop_id"], shopper["user_id"], i + 1, cause=f"test:{i}")

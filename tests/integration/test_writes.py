@@ -1,10 +1,11 @@
-"""The transaction wrapper: an unanswered request is re-sent with the same token and applied once."""
+"""The transaction wrapper: an unanswered request is re-sent with the same token and applied once; when several
+conditions fail, the deciding one is reported."""
 import pytest
 from botocore.exceptions import ReadTimeoutError
 from pynamodb.connection.base import Connection
 
 from crowdcart.db.models.catalog import Sku
-from crowdcart.db.writes import ServiceUnavailable, Transaction
+from crowdcart.db.writes import ConditionFailed, ServiceUnavailable, Transaction
 from tests.fakes.catalog import make_sku, sku_stock
 
 
@@ -47,3 +48,22 @@ def test_no_answer_at_all_is_a_503_not_a_500(shop, monkeypatch):
     monkeypatch.setattr(Connection, "dispatch", silent)
     with pytest.raises(ServiceUnavailable):
         _decrement(shop["shop_id"], sku).commit()
+
+
+def _two_failures(shop_id, sku_id, existing, decides):
+    """An update whose condition is false and a put-if-absent of an item that exists: both fail."""
+    tx = Transaction()
+    tx.update("state", Sku(*Sku.key(shop_id, sku_id)), [Sku.stock.add(-1)], condition=Sku.stock >= 99,
+              decides=decides)
+    tx.put("marker", Sku.get(*Sku.key(shop_id, existing)), Sku.PK.does_not_exist())
+    return tx
+
+
+@pytest.mark.parametrize("decides, label", [(False, "marker"), (True, "state")])
+def test_when_several_conditions_fail_the_deciding_one_names_the_outcome(shop, decides, label):
+    sku, existing = make_sku(shop["shop_id"], stock=5), make_sku(shop["shop_id"])
+    with pytest.raises(ConditionFailed) as failed:
+        _two_failures(shop["shop_id"], sku, existing, decides).commit()
+    assert failed.value.label == label
+    assert sorted(failed.value.labels) == ["marker", "state"] and failed.value.labels[0] == label
+    assert sku_stock(shop["shop_id"], sku) == 5

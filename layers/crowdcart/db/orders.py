@@ -69,7 +69,7 @@ def transition(order: Order, sources: Iterable[str], target: str, actor: str, *,
         ref = Order(*Order.key(order.shop_id, order.order_id))
         guard = Order.status.is_in(*allowed)
         tx.update("order", ref, status_actions(order, target) + list(actions or []),
-                  condition=guard if condition is None else guard & condition)
+                  condition=guard if condition is None else guard & condition, decides=True)
         tx.put("event", event(order.shop_id, order.order_id, f"status:{target}", actor, order.status, target, data))
         if extra:
             extra(tx)

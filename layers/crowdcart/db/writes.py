@@ -2,12 +2,15 @@
 
 Each action carries a label; a cancelled transaction is reported as the label of the
 action whose condition failed, read from the structured CancellationReasons (PynamoDB
-sends condition checks, deletes, puts, then updates — we keep the labels in that order).
+sends condition checks, deletes, puts, then updates — we map the reasons back through
+that order). When several conditions failed, an action marked `decides=True` (the state
+guard that names the outcome, such as the order's status) wins over the others; among the
+rest, the first in sending order.
 """
 import random
 import time
 import uuid
-from typing import Any, Callable, Dict, List, Optional, Type, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Tuple, Type, TypeVar
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
@@ -33,10 +36,12 @@ def response_code(exc: Exception) -> Optional[str]:
 class ConditionFailed(Exception):
     """The condition of the action named `label` did not hold; nothing was written."""
 
-    def __init__(self, label: str, item: Optional[Dict[str, Any]] = None) -> None:
+    def __init__(self, label: str, item: Optional[Dict[str, Any]] = None,
+                 labels: Optional[List[str]] = None) -> None:
         super().__init__(label)
         self.label = label
         self.item = item
+        self.labels = labels or [label]  # every action whose condition failed, the deciding one first
 
 
 class TransactionConflict(Exception):
@@ -55,30 +60,36 @@ class Transaction:
         # always a token: a request that got no answer is re-sent with it, and DynamoDB applies it once
         self.token = token or uuid.uuid4().hex
         self._tx = TransactWrite(connection=connection(), client_request_token=self.token)
-        self._labels: Dict[str, List[str]] = {"check": [], "delete": [], "put": [], "update": []}
+        # (rank, label) per kind of action, in PynamoDB's sending order; rank 0 = the deciding condition
+        self._labels: Dict[str, List[Tuple[int, str]]] = {"check": [], "delete": [], "put": [], "update": []}
 
     def __len__(self) -> int:
         return sum(len(v) for v in self._labels.values())
 
-    def put(self, label: str, model: Model, condition: Optional[Condition] = None) -> None:
+    def _label(self, kind: str, label: str, decides: bool) -> None:
+        self._labels[kind].append((0 if decides else 1, label))
+
+    def put(self, label: str, model: Model, condition: Optional[Condition] = None, decides: bool = False) -> None:
         """Put `model`, optionally only if `condition` holds."""
         self._tx.save(model, condition=condition)
-        self._labels["put"].append(label)
+        self._label("put", label, decides)
 
-    def update(self, label: str, model: Model, actions: List[Any], condition: Optional[Condition] = None) -> None:
+    def update(self, label: str, model: Model, actions: List[Any], condition: Optional[Condition] = None,
+               decides: bool = False) -> None:
         """Apply update `actions` to the item keyed like `model`, if `condition` holds."""
         self._tx.update(model, actions=actions, condition=condition, return_values="ALL_OLD")
-        self._labels["update"].append(label)
+        self._label("update", label, decides)
 
-    def delete(self, label: str, model: Model, condition: Optional[Condition] = None) -> None:
+    def delete(self, label: str, model: Model, condition: Optional[Condition] = None, decides: bool = False) -> None:
         """Delete the item keyed like `model`, if `condition` holds."""
         self._tx.delete(model, condition=condition)
-        self._labels["delete"].append(label)
+        self._label("delete", label, decides)
 
-    def check(self, label: str, model_cls: Type[Model], hash_key: str, range_key: str, condition: Condition) -> None:
+    def check(self, label: str, model_cls: Type[Model], hash_key: str, range_key: str, condition: Condition,
+              decides: bool = False) -> None:
         """Require `condition` on another item without writing it."""
         self._tx.condition_check(model_cls, hash_key, range_key, condition=condition)
-        self._labels["check"].append(label)
+        self._label("check", label, decides)
 
     def commit(self) -> None:
         """Run the transaction; raise ConditionFailed(label) or TransactionConflict."""
@@ -98,18 +109,20 @@ class Transaction:
                 self._translate(exc, labels)
 
     @staticmethod
-    def _translate(exc: TransactWriteError, labels: List[str]) -> None:
-        """Raise the domain-level exception for a failed transaction."""
+    def _translate(exc: TransactWriteError, labels: List[Tuple[int, str]]) -> None:
+        """Raise the domain-level exception for a failed transaction (the deciding failed condition)."""
         code = response_code(exc)
         if code is None:
             raise ServiceUnavailable("busy", "The database did not answer in time; please retry.") from exc
-        for label, reason in zip(labels, exc.cancellation_reasons or []):
-            if reason is None:
-                continue
-            if reason.code == "ConditionalCheckFailed":
-                raise ConditionFailed(label, reason.raw_item) from exc
-            if reason.code == "TransactionConflict":
-                raise TransactionConflict(label) from exc
+        reasons = list(zip(labels, exc.cancellation_reasons or []))
+        for (_, label), reason in reasons:
+            if reason is not None and reason.code == "TransactionConflict":
+                raise TransactionConflict(label) from exc  # retried: every condition is evaluated afresh
+        failed = sorted(((rank, sent), label, reason.raw_item) for sent, ((rank, label), reason) in enumerate(reasons)
+                        if reason is not None and reason.code == "ConditionalCheckFailed")
+        if failed:
+            _, label, item = failed[0]
+            raise ConditionFailed(label, item, [name for _, name, _ in failed]) from exc
         if code in ("TransactionConflictException", "TransactionInProgressException"):
             raise TransactionConflict(code) from exc
         if code == "IdempotentParameterMismatchException":

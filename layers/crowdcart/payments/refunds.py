@@ -109,7 +109,8 @@ def request_refund(order: Order, amount_fen: int, reason: str, cause: str,
         if current.status in REFUNDABLE:
             transition(current, [current.status], states.REFUNDING, actor,
                        actions=[Order.status_before_refund.set(current.status)], data=data,
-                       extra=lambda tx: tx.put("refund", refund, Refund.PK.does_not_exist()),
+                       # the refund's own record decides first: the same refund asked twice is answered, not 409
+                       extra=lambda tx: tx.put("refund", refund, Refund.PK.does_not_exist(), decides=True),
                        condition=Order.refunded_fen == current.refunded_fen)
         elif current.status == states.CANCELLED:
             _refund_without_transition(current, refund, actor, data)

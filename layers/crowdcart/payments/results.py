@@ -60,7 +60,7 @@ def _marker(shop_id: str, order_id: str, notification: Optional[Notification], o
 
 def _put_marker(tx: Transaction, marker: Optional[NotificationMarker]) -> None:
     if marker is not None:
-        tx.put("marker", marker, NotificationMarker.PK.does_not_exist())
+        tx.put("marker", marker, NotificationMarker.PK.does_not_exist(), decides=True)  # a redelivery: done
 
 
 def _order(shop_id: str, order_id: Any) -> Order:
