@@ -71,7 +71,7 @@ def request(shop_id: str, user_id: str, order_id: str, reason: str, lines: Optio
     record = AfterSale(*AfterSale.key(shop_id, after_sale_id), after_sale_id=after_sale_id, order_id=order_id,
                        user_id=user_id, status="requested", reason=reason, photos=photos, lines=lines,
                        amount_fen=amount, created_at=created,
-                       **AfterSale.index_keys(shop_id, order_id, "requested"))
+                       **AfterSale.index_keys(shop_id, order_id, "requested", created, after_sale_id))
 
     def build() -> Transaction:
         tx = Transaction()
@@ -99,7 +99,8 @@ def _load(shop_id: str, after_sale_id: str) -> AfterSale:
 
 def _close(after_sale: AfterSale, shop_id: str, status: str, note: str, out_refund_no: Optional[str]) -> None:
     """Record the decision and free the order for another request, in one transaction."""
-    index = AfterSale.index_keys(shop_id, after_sale.order_id, status)
+    index = AfterSale.index_keys(shop_id, after_sale.order_id, status, after_sale.created_at,
+                                 after_sale.after_sale_id)
 
     def build() -> Transaction:
         tx = Transaction()
@@ -142,15 +143,15 @@ def reject(shop_id: str, after_sale_id: str, note: str) -> Dict[str, Any]:
 def for_order(shop_id: str, user_id: str, order_id: str) -> Dict[str, Any]:
     """The shopper's requests on one order."""
     get_shopper_order(shop_id, user_id, order_id)
-    found = AfterSale.gsi1.query(keys.scoped(shop_id, "ORDER", order_id, "AFTERSALES"))
+    found = AfterSale.gsi1.query(keys.scoped(shop_id, "ORDER", order_id, "AFTERSALES"), scan_index_forward=False)
     return {"items": [view(a) for a in found], "next_cursor": None}
 
 
 def for_shop(shop_id: str, status: str, limit: int, cursor: Optional[str]) -> Dict[str, Any]:
-    """The shop's requests in one status (default: awaiting a decision)."""
+    """The shop's requests in one status (default: awaiting a decision), newest first."""
     if status not in ("requested", "approved", "rejected"):
         raise Unprocessable("validation_error", "status: must be requested, approved or rejected", field="status")
-    results = AfterSale.gsi2.query(keys.scoped(shop_id, "AFTERSALES", status), limit=limit,
+    results = AfterSale.gsi2.query(keys.scoped(shop_id, "AFTERSALES", status), scan_index_forward=False, limit=limit,
                                    last_evaluated_key=decode_cursor(shop_id, cursor))
     items = [view(a) for a in results]
     return {"items": items, "next_cursor": encode_cursor(shop_id, results.last_evaluated_key)}

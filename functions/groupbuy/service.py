@@ -227,7 +227,7 @@ def merchant_group_view(shop_id: str, group_id: str) -> Dict[str, Any]:
 
 def my_groups(shop_id: str, user_id: str, limit: int, cursor: Optional[str]) -> Dict[str, Any]:
     """The shopper's seats, newest group first."""
-    partition = GroupMember.user_keys(shop_id, user_id, "")["GSI2PK"]
+    partition = GroupMember.user_partition(shop_id, user_id)
     page = GroupMember.gsi2.query(partition, scan_index_forward=False, limit=limit,
                                   last_evaluated_key=decode_cursor(shop_id, cursor))
     seats: List[GroupMember] = list(page)
@@ -239,9 +239,10 @@ def my_groups(shop_id: str, user_id: str, limit: int, cursor: Optional[str]) -> 
 
 
 def refund_issues(shop_id: str, limit: int, cursor: Optional[str]) -> Dict[str, Any]:
-    """Members whose settlement refund failed after its retries: for the merchant to resolve."""
-    partition = GroupMember.issue_keys(shop_id, "", "")["GSI1PK"]
-    page = GroupMember.gsi1.query(partition, limit=limit, last_evaluated_key=decode_cursor(shop_id, cursor))
+    """Members whose settlement refund failed after its retries, newest first: for the merchant to resolve."""
+    partition = GroupMember.issues_partition(shop_id)
+    page = GroupMember.gsi1.query(partition, scan_index_forward=False, limit=limit,
+                                  last_evaluated_key=decode_cursor(shop_id, cursor))
     items = [{"group_id": m.group_id, "user_id": m.user_id, "order_id": m.order_id, "refund_cause": m.refund_cause,
               "refund_status": m.refund_status, "refund_error": m.refund_error} for m in page]
     return {"items": items, "next_cursor": encode_cursor(shop_id, page.last_evaluated_key)}

@@ -284,7 +284,7 @@ def record_refund_failure(event: Dict[str, Any]) -> Dict[str, Any]:
     except ValueError:
         message += ": " + str(error.get("Cause") or "")
     ref = GroupMember(*GroupMember.key(shop_id, group_id, event["user_id"]))
-    issue = GroupMember.issue_keys(shop_id, group_id, event["user_id"])
+    issue = GroupMember.issue_keys(shop_id, group_id, event["user_id"], now())
     update_if("member", ref, [GroupMember.refund_cause.set(f"{event['cause']}:{group_id}"),
                               GroupMember.refund_status.set("failed"), GroupMember.refund_error.set(message[:300]),
                               GroupMember.GSI1PK.set(issue["GSI1PK"]), GroupMember.GSI1SK.set(issue["GSI1SK"])])

@@ -1,6 +1,8 @@
-"""Scheduled sweepers of the orders capability (AWS: EventBridge schedules; local: runner loops)."""
+"""Scheduled sweepers of the orders capability (AWS: EventBridge schedules; local: runner loops), and the
+data migrations a deploy runs once (AWS: invoke `run_migrations`; local: the runner runs them at start)."""
 from chalice import Blueprint, Rate
 
+from crowdcart.db import migrations
 from functions.orders import service
 
 bp = Blueprint(__name__)
@@ -22,3 +24,9 @@ def sweep_auto_receive(event):
 def sweep_auto_complete(event):
     """Complete received orders after the after-sales window."""
     return service.sweep_auto_complete()
+
+
+@bp.lambda_function(name="run_migrations")
+def run_migrations(event, context):
+    """Run the data migrations this table has not recorded yet; returns {name: items rewritten}."""
+    return migrations.run_pending()

@@ -54,7 +54,7 @@ def make_pending_order(shop_id: str, user_id: str, items: Iterable[Tuple[str, in
                   discount_fen=0, shipping_fen=0, payable_fen=goods, delivery={"type": "express", "address": {}},
                   request_hash="test", created_at=created, pay_deadline_at=deadline,
                   DUEPK=PAY_TIMEOUT_DUE, DUESK=f"{deadline:010d}#{shop_id}#{order_id}",
-                  **Order.index_keys(shop_id, user_id, order_id, states.PENDING_PAYMENT))
+                  **Order.index_keys(shop_id, user_id, order_id, states.PENDING_PAYMENT, created))
 
     def build() -> Transaction:
         tx = Transaction()

@@ -78,3 +78,27 @@ def test_bad_requests(api, shop, shopper, paid_order):
     assert api.post(f"/admin/v1/refund-requests/{asked['id']}/approve", {}, token=viewer).status == 403
     assert api.post("/admin/v1/refund-requests/01ARZ3NDEKTSV4RRFFQ69G5FAV/approve", {},
                     token=shop["api_key"]).status == 404
+
+
+def test_refund_request_queues_are_newest_first_across_pages(api, shop, shopper, paid_order, monkeypatch):
+    """The queue sorted by order id (a hash); it sorts by the request's time, newest first."""
+    from functions.aftersales import service
+    from tests.integration.test_order_lifecycle import _pages
+
+    start, asked = service.now(), []
+    for i in range(5):
+        order, _ = paid_order(quantity=1)
+        monkeypatch.setattr(service, "now", lambda i=i: start + 60 * i)
+        reply = api.post(f"/v1/orders/{order['id']}/refund-requests", {"reason": "x"}, token=shopper["token"])
+        assert reply.status == 201, reply.body
+        asked.append(reply.body["id"])
+        if i == 2:  # one order with two requests: the first is rejected, the second waits
+            api.post(f"/admin/v1/refund-requests/{reply.body['id']}/reject", {"note": "no"}, token=shop["api_key"])
+            monkeypatch.setattr(service, "now", lambda i=i: start + 60 * i + 1)
+            again = api.post(f"/v1/orders/{order['id']}/refund-requests", {"reason": "y"}, token=shopper["token"])
+            assert again.status == 201, again.body
+            asked.append(again.body["id"])
+            mine = api.get(f"/v1/orders/{order['id']}/refund-requests", token=shopper["token"]).body["items"]
+            assert [r["id"] for r in mine] == [again.body["id"], reply.body["id"]]
+    waiting = [a for a in asked if a != asked[2]]
+    assert _pages(api, "/admin/v1/refund-requests", shop["api_key"]) == waiting[::-1]

@@ -65,3 +65,22 @@ def test_a_group_that_does_not_form_fails_refunds_paid_cancels_unpaid_and_refund
     merchant_view = api.get(f"/admin/v1/groups/{opened['group_id']}", token=shop["api_key"]).body
     leader = next(m for m in merchant_view["members"] if m["role"] == "leader")
     assert leader["refund_status"] == "succeeded" and leader["refund_no"] == refund.out_refund_no
+
+
+def test_group_lists_are_newest_first_across_pages(api, shop, sfn, monkeypatch):
+    """Group ids derive from the leader's order id (a hash): lists sort by opening time instead."""
+    from crowdcart.purchase import checkout
+    from tests.integration.test_order_lifecycle import _pages
+
+    shop_id, start = shop["shop_id"], checkout.now()
+    sku = make_sku(shop_id, stock=50)
+    activity = create_activity(api, shop, sku, group_size=3)
+    joiner, opened, joined = api.login(shop_id, "joiner"), [], []
+    for i in range(5):
+        monkeypatch.setattr(checkout, "now", lambda i=i: start + 30 * i)
+        opened.append(open_group(api, api.login(shop_id, f"leader{i}"), activity)["group_id"])
+        other = open_group(api, api.login(shop_id, f"other{i}"), create_activity(api, shop, sku, group_size=3))
+        assert join(api, joiner, other["group_id"]).status == 201  # one seat per activity and shopper
+        joined.append(other["group_id"])
+    assert _pages(api, f"/admin/v1/group-buys/{activity}/groups", shop["api_key"]) == opened[::-1]
+    assert _pages(api, "/v1/me/groups", joiner["token"]) == joined[::-1]

@@ -84,6 +84,37 @@ def test_lists_filter_by_status_and_paginate(api, shop, shopper):
     assert api.get("/v1/orders?cursor=forged", token=shopper["token"]).status == 400
 
 
+def _pages(api, path, token, limit=2):
+    """Every item id of a list, page by page."""
+    items, cursor = [], None
+    while True:
+        sep = "&" if "?" in path else "?"
+        reply = api.get(f"{path}{sep}limit={limit}" + (f"&cursor={cursor}" if cursor else ""), token=token)
+        assert reply.status == 200, reply.body
+        items += [o["id"] for o in reply.body["items"]]
+        cursor = reply.body["next_cursor"]
+        if not cursor:
+            return items
+
+
+def test_order_lists_are_newest_first_across_pages(api, shop, shopper, monkeypatch):
+    """Order ids derive from a hash of the Idempotency-Key: lists sort by creation time, the id breaks ties."""
+    from crowdcart.purchase import checkout
+
+    sku, start = make_sku(shop["shop_id"], stock=20), now()
+    placed = []
+    for i in range(7):
+        monkeypatch.setattr(checkout, "now", lambda i=i: start + 10 * i - (i % 2) * 10)  # two pairs share a second
+        placed.append((start + 10 * i - (i % 2) * 10, place(api, shopper, sku)["id"]))
+    newest_first = [oid for _, oid in sorted(placed, key=lambda p: (p[0], p[1]), reverse=True)]
+    for oid in newest_first[:3]:
+        mark_paid(shop["shop_id"], oid)
+    assert _pages(api, "/v1/orders", shopper["token"]) == newest_first
+    assert _pages(api, "/admin/v1/orders", shop["api_key"]) == newest_first
+    assert _pages(api, "/admin/v1/orders?status=paid", shop["api_key"]) == newest_first[:3]
+    assert _pages(api, "/v1/orders?status=pending_payment", shopper["token"]) == newest_first[3:]
+
+
 def test_pickup_code_is_shown_once_paid_and_verified_once(api, shop, shopper):
     sku = make_sku(shop["shop_id"], stock=5)
     store = make_store(shop["shop_id"])

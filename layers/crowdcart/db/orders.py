@@ -47,7 +47,7 @@ def event(shop_id: str, order_id: str, kind: str, actor: str, source: Optional[s
 
 def status_actions(order: Order, target: str) -> List[Any]:
     """Set the status and move the order between the by-status index partitions."""
-    index = Order.index_keys(order.shop_id, order.user_id, order.order_id, target)
+    index = Order.index_keys(order.shop_id, order.user_id, order.order_id, target, order.created_at)
     return [Order.status.set(target), Order.GSI2PK.set(index["GSI2PK"])]
 
 

@@ -164,7 +164,8 @@ def place_order(shop_id: str, user_id: str, idempotency_key: str, body: Dict[str
                   payable_fen=quote.payable_fen, delivery=delivery, points_used=quote.points_used,
                   request_hash=rhash, created_at=ctx.created_at, pay_deadline_at=deadline,
                   DUEPK=due.PAY_TIMEOUT, DUESK=due.due_sort_key(deadline, shop_id, order_id),
-                  **Order.index_keys(shop_id, user_id, order_id, states.PENDING_PAYMENT), **ctx.order_fields)
+                  **Order.index_keys(shop_id, user_id, order_id, states.PENDING_PAYMENT, ctx.created_at),
+                  **ctx.order_fields)
     try:
         _commit(ctx, order, rhash)
     except (ConditionFailed, TokenAlreadyUsed) as exc:

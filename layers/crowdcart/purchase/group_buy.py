@@ -154,7 +154,7 @@ class GroupBuyPart:
             *GroupMember.key(shop_id, group_id, ctx.user_id), group_id=group_id, shop_id=shop_id,
             activity_id=buy.activity_id, user_id=ctx.user_id, order_id=ctx.order_id, role=activity["role"],
             status=PENDING, nickname=profile.nickname or "", avatar_url=profile.avatar_url or "",
-            joined_at=ctx.created_at, **GroupMember.user_keys(shop_id, ctx.user_id, group_id)),
+            joined_at=ctx.created_at, **GroupMember.user_keys(shop_id, ctx.user_id, group_id, ctx.created_at)),
             GroupMember.PK.does_not_exist())
         tx.update(f"{NAME}:seats", GroupBuySeats(*GroupBuySeats.key(shop_id, buy.activity_id, ctx.user_id)),
                   [GroupBuySeats.seats.add(1), GroupBuySeats.entity.set(GroupBuySeats)],
@@ -254,7 +254,8 @@ def new_group(buy: GroupBuy, group_id: str, leader: Shopper, opened_at: int) -> 
                  leader_avatar_url=leader.avatar_url or "", opened_at=opened_at, expires_at=expires_at, draw_at=draw_at,
                  winners=int(buy.winners or 0),
                  GSI1PK=Group.open_partition(shop_id, buy.activity_id), GSI1SK=Group.open_sort(expires_at, group_id),
-                 GSI2PK=Group.activity_partition(shop_id, buy.activity_id), GSI2SK=f"GROUP#{group_id}",
+                 GSI2PK=Group.activity_partition(shop_id, buy.activity_id),
+                 GSI2SK=Group.activity_sort(opened_at, group_id),
                  DUEPK=TIMER_DUE, DUESK=due.due_sort_key(expires_at, shop_id, group_id))
 
 

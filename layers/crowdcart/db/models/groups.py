@@ -126,6 +126,11 @@ class Group(Entity, discriminator="group"):
         """GSI2 partition of all of an activity's groups."""
         return keys.scoped(shop_id, "GROUPBUY", activity_id, "GROUPS")
 
+    @staticmethod
+    def activity_sort(opened_at: int, group_id: str) -> str:
+        """GSI2 sort key: opening time, then the group id (group ids derive from the leader's order)."""
+        return f"GROUP#{int(opened_at):010d}#{group_id}"
+
 
 class GroupMember(Entity, discriminator="group_member"):
     """A shopper's seat in a group, with the order that pays for it.
@@ -157,11 +162,26 @@ class GroupMember(Entity, discriminator="group_member"):
         return group_pk(shop_id, group_id), f"MEMBER#{user_id}"
 
     @staticmethod
-    def user_keys(shop_id: str, user_id: str, group_id: str) -> dict:
-        """GSI2: the shopper's groups, newest first."""
-        return {"GSI2PK": keys.scoped(shop_id, "USER", user_id, "GROUPS"), "GSI2SK": f"GROUP#{group_id}"}
+    def user_partition(shop_id: str, user_id: str) -> str:
+        """GSI2 partition of the shopper's seats."""
+        return keys.scoped(shop_id, "USER", user_id, "GROUPS")
 
     @staticmethod
-    def issue_keys(shop_id: str, group_id: str, user_id: str) -> dict:
-        """GSI1: refunds the settlement could not make (sparse), for the merchant."""
-        return {"GSI1PK": keys.scoped(shop_id, "GROUPREFUNDISSUES"), "GSI1SK": f"GROUP#{group_id}#{user_id}"}
+    def user_sort(joined_at: int, group_id: str) -> str:
+        """GSI2 sort key of the shopper's seats: the time of joining, then the group id."""
+        return f"GROUP#{int(joined_at):010d}#{group_id}"
+
+    @classmethod
+    def user_keys(cls, shop_id: str, user_id: str, group_id: str, joined_at: int) -> dict:
+        """GSI2: the shopper's groups, newest seat first (by time; the group id breaks ties)."""
+        return {"GSI2PK": cls.user_partition(shop_id, user_id), "GSI2SK": cls.user_sort(joined_at, group_id)}
+
+    @staticmethod
+    def issues_partition(shop_id: str) -> str:
+        """GSI1 partition of the refunds a settlement could not make."""
+        return keys.scoped(shop_id, "GROUPREFUNDISSUES")
+
+    @classmethod
+    def issue_keys(cls, shop_id: str, group_id: str, user_id: str, failed_at: int) -> dict:
+        """GSI1: refunds the settlement could not make (sparse), for the merchant, newest first."""
+        return {"GSI1PK": cls.issues_partition(shop_id), "GSI1SK": f"ISSUE#{int(failed_at):010d}#{group_id}#{user_id}"}

@@ -60,12 +60,18 @@ class Order(Entity, discriminator="order"):
         return order_pk(shop_id, order_id), "ORDER"
 
     @staticmethod
-    def index_keys(shop_id: str, user_id: str, order_id: str, status: str) -> dict:
-        """The GSI key attributes for an order in `status`."""
+    def list_sort(created_at: int, order_id: str) -> str:
+        """The sort key of every order list: creation time, then the order id (ids derive from a hash)."""
+        return f"ORDER#{int(created_at):010d}#{order_id}"
+
+    @classmethod
+    def index_keys(cls, shop_id: str, user_id: str, order_id: str, status: str, created_at: int) -> dict:
+        """The GSI key attributes for an order in `status` (lists sort newest first by `list_sort`)."""
+        sort = cls.list_sort(created_at, order_id)
         return {
-            "GSI1PK": keys.scoped(shop_id, "USER", user_id, "ORDERS"), "GSI1SK": f"ORDER#{order_id}",
-            "GSI2PK": keys.scoped(shop_id, "ORDERS", "STATUS", status), "GSI2SK": f"ORDER#{order_id}",
-            "GSI3PK": keys.scoped(shop_id, "ORDERS"), "GSI3SK": f"ORDER#{order_id}",
+            "GSI1PK": keys.scoped(shop_id, "USER", user_id, "ORDERS"), "GSI1SK": sort,
+            "GSI2PK": keys.scoped(shop_id, "ORDERS", "STATUS", status), "GSI2SK": sort,
+            "GSI3PK": keys.scoped(shop_id, "ORDERS"), "GSI3SK": sort,
         }
 
 
@@ -136,7 +142,13 @@ class AfterSale(Entity, discriminator="after_sale"):
         return keys.scoped(shop_id, "AFTERSALE", after_sale_id), "AFTERSALE"
 
     @staticmethod
-    def index_keys(shop_id: str, order_id: str, status: str) -> dict:
-        """GSI1 = the order's requests; GSI2 = the shop's requests by status."""
-        return {"GSI1PK": keys.scoped(shop_id, "ORDER", order_id, "AFTERSALES"), "GSI1SK": "AFTERSALE",
-                "GSI2PK": keys.scoped(shop_id, "AFTERSALES", status), "GSI2SK": f"ORDER#{order_id}"}
+    def list_sort(created_at: int, after_sale_id: str) -> str:
+        """The sort key of both request lists: the request's time, then its id."""
+        return f"AFTERSALE#{int(created_at):010d}#{after_sale_id}"
+
+    @classmethod
+    def index_keys(cls, shop_id: str, order_id: str, status: str, created_at: int, after_sale_id: str) -> dict:
+        """GSI1 = the order's requests; GSI2 = the shop's requests by status; both newest first by time."""
+        sort = cls.list_sort(created_at, after_sale_id)
+        return {"GSI1PK": keys.scoped(shop_id, "ORDER", order_id, "AFTERSALES"), "GSI1SK": sort,
+                "GSI2PK": keys.scoped(shop_id, "AFTERSALES", status), "GSI2SK": sort}
