@@ -1,9 +1,11 @@
 """Request bodies of the auth capability."""
 from typing import Optional
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from crowdcart.api.schemas import Id, Strict
+from crowdcart.clock import now
+from crowdcart.domain import members
 
 
 class Login(Strict):
@@ -20,6 +22,14 @@ class ProfileUpdate(Strict):
     avatar_url: Optional[str] = Field(None, pattern=r"^https://\S{1,500}$")
     birthday: Optional[str] = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$")
     phone: Optional[str] = Field(None, pattern=r"^\+?\d{6,15}$")
+
+    @field_validator("birthday")
+    @classmethod
+    def _real_past_day(cls, value: Optional[str]) -> Optional[str]:
+        """A birthday is set once, so only a real calendar day in the past is accepted."""
+        if value is not None:
+            members.valid_birthday(value, members.local_date(now()))
+        return value
 
 
 class LoginUser(BaseModel):

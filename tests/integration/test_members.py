@@ -134,3 +134,13 @@ def test_level_coupons_are_issued_once_per_level_reached(api, shop, shopper):
     assert wallet == ["金卡券", "银卡券"]
     replay(shop_id)
     assert len(api.get("/v1/me/coupons", token=shopper["token"]).body["items"]) == 2
+
+
+@pytest.mark.parametrize("impossible", ["1990-02-30", "2999-13-45", "2999-01-01", "1899-12-31", "2023-02-29"])
+def test_an_impossible_birthday_is_refused_naming_the_field_and_can_still_be_set(api, shopper, impossible):
+    refused = api.patch("/v1/me", {"birthday": impossible}, token=shopper["token"])
+    assert refused.status == 422, refused.body
+    assert refused.body["error"]["code"] == "validation_error" and refused.body["error"]["field"] == "birthday"
+    assert api.get("/v1/me", token=shopper["token"]).body["birthday"] is None
+    accepted = api.patch("/v1/me", {"birthday": "2000-02-29"}, token=shopper["token"])
+    assert accepted.status == 200 and accepted.body["birthday"] == "2000-02-29"

@@ -110,3 +110,16 @@ def test_birthdays_and_their_windows():
     assert m.birthday_window_opens(occurrence, 3) == m.day_start(date(2024, 5, 17))
     assert [m.in_birthday_window(occurrence, 3, date(2024, 5, d)) for d in (16, 17, 20, 21)] == [False, True, True,
                                                                                                  False]
+
+
+def test_a_birthday_is_a_real_past_date_since_1900():
+    import pytest
+
+    today = date(2024, 3, 1)
+    assert m.valid_birthday("2000-02-29", today) == date(2000, 2, 29)
+    assert m.valid_birthday("1900-01-01", today) == date(1900, 1, 1)
+    assert m.valid_birthday("2024-02-29", today) == date(2024, 2, 29)  # yesterday
+    for impossible in ("1990-02-30", "2999-13-45", "1990-04-31", "2023-02-29", "1990-00-10", "19900101",
+                       "1990-1-1", "2024-03-01", "2024-03-02", "2999-01-01", "1899-12-31", "", "１９９０-01-01"):
+        with pytest.raises(ValueError):
+            m.valid_birthday(impossible, today)

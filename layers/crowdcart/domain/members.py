@@ -9,11 +9,14 @@
   the remaining net would earn, so they never take back more than was credited.
 - Dates are calendar dates in the shop's time zone (China Standard Time, UTC+8).
 """
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping, Optional, Sequence, Tuple
 
 CST = timezone(timedelta(hours=8))
+EARLIEST_BIRTHDAY = date(1900, 1, 1)
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,19 @@ def check_in_award(streak: int, base_points: int, every: int, bonus: int) -> int
 def parse_date(value: str) -> date:
     """`YYYY-MM-DD` → date (ValueError otherwise)."""
     return date.fromisoformat(value)
+
+
+def valid_birthday(value: str, today: date) -> date:
+    """A birthday as a date: a real `YYYY-MM-DD` calendar day from 1900-01-01 to before `today` (ValueError otherwise)."""
+    if not _ISO_DAY.fullmatch(value or ""):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    try:
+        born = date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError("is not a real calendar date") from exc
+    if not EARLIEST_BIRTHDAY <= born < today:
+        raise ValueError(f"must lie between {EARLIEST_BIRTHDAY.isoformat()} and yesterday")
+    return born
 
 
 def local_date(epoch: int) -> date:
