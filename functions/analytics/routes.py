@@ -9,21 +9,20 @@ from crowdcart.ids import is_id
 from functions.analytics import schemas
 
 bp = Blueprint(__name__)
-KINDS = ("red_packet", "discount_pool", "gift_voucher", "referral", "lottery", "card_collect", "bargain",
-         "group_buy", "flash_sale", "coupon")
 
 
 def _check(kind: str, campaign_id: str) -> None:
-    if kind not in KINDS:
-        raise BadRequest("invalid_kind", f"kind must be one of {', '.join(KINDS)}.", field="kind")
+    if kind not in analytics.KINDS:
+        raise BadRequest("invalid_kind", f"kind must be one of {', '.join(analytics.KINDS)}.", field="kind")
     if not is_id(campaign_id):
         raise BadRequest("invalid_id", "campaign_id is not an id.", field="campaign_id")
 
 
 @bp.route("/admin/v1/campaigns/{kind}/{campaign_id}/stats", methods=["GET"])
-@spec(auth="merchant", response=schemas.CampaignStatsView, errors=(400,))
+@spec(auth="merchant", response=schemas.CampaignStatsView, errors=(400, 404))
 def campaign_stats(kind, campaign_id):
-    """Participants, new users, shares, orders and GMV of one campaign."""
+    """Participants, new users, shares, and the orders, GMV and refunds credited to one campaign of this shop
+    (the attribution rules are crowdcart.analytics'); 404 for a campaign the shop does not have."""
     merchant = req.merchant(bp.current_request)
     _check(kind, campaign_id)
     return analytics.stats(merchant.shop_id, kind, campaign_id)

@@ -3,7 +3,7 @@ from pydantic import BaseModel
 
 
 class CampaignStatsView(BaseModel):
-    """A campaign's counters."""
+    """A campaign's counters: `gmv_fen` is what its orders paid, `refunded_fen` what was refunded of them."""
 
     kind: str
     campaign_id: str
@@ -12,3 +12,4 @@ class CampaignStatsView(BaseModel):
     shares: int
     orders: int
     gmv_fen: int
+    refunded_fen: int

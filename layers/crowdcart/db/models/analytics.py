@@ -1,4 +1,4 @@
-"""Campaign participation and its counters (participants, shares, new users, orders, GMV)."""
+"""Campaign participation and its counters (participants, shares, new users, orders, GMV, refunds)."""
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 
 from crowdcart.db import keys
@@ -20,6 +20,7 @@ class CampaignStats(Entity, discriminator="campaign_stats"):
     shares = NumberAttribute(default=0)
     orders = NumberAttribute(default=0)
     gmv_fen = NumberAttribute(default=0)
+    refunded_fen = NumberAttribute(default=0)
 
     @classmethod
     def key(cls, shop_id: str, kind: str, campaign_id: str) -> tuple:
@@ -49,9 +50,12 @@ class Participation(Entity, discriminator="participation"):
 
 
 class Attribution(Entity, discriminator="attribution"):
-    """Marks that one order was counted for one campaign (so a redelivered event counts once)."""
+    """Marks that one order was counted for one campaign (so a redelivered event counts once), and how
+    much of it the campaign's `refunded_fen` already shows (moved only from the value it had)."""
 
     order_id = UnicodeAttribute()
+    amount_fen = NumberAttribute(null=True)
+    refunded_fen = NumberAttribute(null=True)
 
     @classmethod
     def key(cls, shop_id: str, kind: str, campaign_id: str, order_id: str) -> tuple:
