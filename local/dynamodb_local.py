@@ -2,6 +2,7 @@
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -24,6 +25,12 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _ignore_ctrl_c() -> None:
+    """In the child: a terminal's Ctrl-C reaches the whole process group; the owner stops DynamoDB Local
+    itself, after the threads that use it (the JVM leaves an inherited SIG_IGN alone)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _port_open(port: int) -> bool:
@@ -63,7 +70,7 @@ class DynamoDBLocal:
         if _port_open(self.port):
             raise RuntimeError(f"port {self.port} is already in use; set another port")
         self.process = subprocess.Popen(self.command(), cwd=str(find_jar().parent),
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=_ignore_ctrl_c)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -75,12 +82,12 @@ class DynamoDBLocal:
         self.stop()
         raise RuntimeError("DynamoDB Local did not start in time")
 
-    def stop(self) -> None:
-        """Terminate the process (and wait for it)."""
+    def stop(self, timeout: float = 5.0) -> None:
+        """Terminate the process and wait for it (it exits in ~0.3 s); kill it after `timeout` seconds."""
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()

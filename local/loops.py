@@ -3,7 +3,8 @@
 - every `@schedule` handler (sweepers), every CROWDCART_SWEEP_SECONDS (default 5 s) instead of
   its AWS rate, so local timeouts show up quickly;
 - further loops (stream consumer, state-machine engine) register in LOOPS.
-Each loop returns once the runner's stop event is set.
+Each loop waits on the runner's stop event (never a plain sleep), so it returns as soon as the event is set;
+an error while stopping (DynamoDB Local going away under a request) ends the loop without a traceback.
 """
 import os
 import threading
@@ -26,6 +27,12 @@ def loop(name: str) -> Callable:
     return register
 
 
+def failed(stop: threading.Event, message: str, **extra: Any) -> None:
+    """Log the current exception with its stack, unless the runner is stopping (then it is expected)."""
+    if not stop.is_set():
+        logger.exception(message, extra=extra)
+
+
 def _schedule_event(name: str) -> dict:
     return {"version": "0", "id": "local", "detail-type": "Scheduled Event", "source": "aws.events",
             "account": "000000000000", "time": "", "region": "local", "resources": [f"local/{name}"], "detail": {}}
@@ -38,10 +45,12 @@ def run_schedules(app: Any, stop: threading.Event) -> None:
     names = [s.name for s in app.event_sources if isinstance(s, ScheduledEventConfig)]
     while not stop.wait(interval):
         for name in names:
+            if stop.is_set():
+                return
             try:
                 app.handler_map[name](_schedule_event(name), None)
             except Exception:  # keep the runner alive; the next round retries
-                logger.exception("scheduled handler failed", extra={"handler": name})
+                failed(stop, "scheduled handler failed", handler=name)
 
 
 def start_all(app: Any, stop: threading.Event) -> List[threading.Thread]:
@@ -92,7 +101,7 @@ def run_stream(app: Any, stop: threading.Event) -> None:
                     handler(_stream_event(page["Records"], arn), None)
                 iterators[shard_id] = page.get("NextShardIterator")
         except Exception:  # keep polling; reactions are idempotent, so a retried batch is harmless
-            logger.exception("stream poll failed")
+            failed(stop, "stream poll failed")
             iterators.clear()
         stop.wait(0.5)
 

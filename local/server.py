@@ -3,11 +3,14 @@
 Hardened against what a fuzzer sends (chalice local answered TRACE with an HTML 501 and dropped the
 connection on a malformed request): every method reaches the gateway (which answers 405 in JSON),
 HEAD answers carry no body, chunked and malformed bodies are read or refused with a JSON 400, and a
-failure inside the handler is a logged JSON 500, never a closed connection.
+failure inside the handler is a logged JSON 500, never a closed connection. `LocalServer.stop()` ends
+the accept loop and every open connection at once, so the runner stops in a fraction of a second.
 """
 import json
+import socket
+import sys
 import threading
-from typing import Any, Optional, Tuple
+from typing import Any, Optional, Set, Tuple
 
 from chalice.config import Config
 from chalice.local import (ChaliceRequestHandler, ForbiddenError, LocalChalice, LocalGateway,
@@ -115,7 +118,53 @@ class _Handler(ChaliceRequestHandler):
         return
 
 
-def make_server(app: Any, host: str, port: int) -> ThreadedHTTPServer:
+class LocalServer(ThreadedHTTPServer):
+    """Chalice's threaded server, which also knows its open connections so that stop() ends them."""
+
+    daemon_threads = True
+    block_on_close = False  # stop() closes the connections; never wait on a client's keep-alive
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.stopping = False
+        self._connections: Set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Remember the connection, then serve it on its own thread."""
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        """Forget the connection and close it."""
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A connection that breaks (the client left, or stop() closed it) is no error; anything else is logged."""
+        if self.stopping or isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        from crowdcart.observability import logger
+
+        logger.exception("local server connection failed", extra={"client": str(client_address)})
+
+    def stop(self) -> None:
+        """Stop accepting, close the listening socket and end every open connection (idle keep-alives too)."""
+        self.stopping = True
+        self.shutdown()
+        self.server_close()
+        with self._connections_lock:
+            open_now = list(self._connections)
+        for connection in open_now:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed by its handler
+
+
+def make_server(app: Any, host: str, port: int) -> LocalServer:
     """A threaded HTTP server for `app` on host:port."""
     config = Config.create(chalice_stage="local", app_name="crowdcart", lambda_timeout=30)
 
@@ -125,13 +174,11 @@ def make_server(app: Any, host: str, port: int) -> ThreadedHTTPServer:
     def handler(*args):
         return _Handler(*args, app_object=app, config=config)
 
-    server = ThreadedHTTPServer((host, port), handler)
-    server.daemon_threads = True
-    return server
+    return LocalServer((host, port), handler)
 
 
-def serve_in_thread(server: ThreadedHTTPServer) -> threading.Thread:
-    """Serve forever on a daemon thread."""
-    thread = threading.Thread(target=server.serve_forever, name="http", daemon=True)
+def serve_in_thread(server: LocalServer) -> threading.Thread:
+    """Serve forever on a daemon thread (checking for shutdown ten times a second)."""
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="http", daemon=True)
     thread.start()
     return thread

@@ -1,5 +1,6 @@
 """`python -m local.runner` over real HTTP: demo shop, login, browse; Ctrl-C stops it and DynamoDB Local;
-a restart on the same data dir finds the same demo shop without seeding again."""
+a restart on the same data dir finds the same demo shop without seeding again; SIGINT (in a terminal or in
+the background) and SIGTERM stop it within seconds, quietly; the banner's copy-paste login works on every start."""
 import json
 import os
 import re
@@ -11,7 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 
@@ -21,9 +22,17 @@ ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 120
 
 
+STOP_SECONDS = 5  # "within a few seconds"
+
+
 def _default_sigint() -> None:
     """In the child: Ctrl-C must interrupt, even if this test runs where SIGINT is ignored."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _ignored_sigint() -> None:
+    """In the child: SIGINT ignored, as for a background job started by a non-interactive shell."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _children(pid: int) -> List[int]:
@@ -48,7 +57,7 @@ def _alive(pid: int) -> bool:
 class Runner:
     """One `python -m local.runner` child with its own session, output collected on a thread."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, background: bool = False) -> None:
         self.port, self.ddb_port = free_port(), free_port()
         env = dict(os.environ, CROWDCART_PORT=str(self.port), CROWDCART_DYNAMODB_PORT=str(self.ddb_port),
                    CROWDCART_DATA_DIR=str(data_dir), PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "layers")]),
@@ -58,7 +67,8 @@ class Runner:
                 env.pop(name)  # the test session's own settings must not leak into the runner
         self.process = subprocess.Popen([sys.executable, "-m", "local.runner"], cwd=ROOT, env=env,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                        start_new_session=True, preexec_fn=_default_sigint)
+                                        start_new_session=True,
+                                        preexec_fn=_ignored_sigint if background else _default_sigint)
         self.lines: List[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -105,6 +115,17 @@ class Runner:
         """Ctrl-C, as a person would; returns the exit code."""
         self.process.send_signal(signal.SIGINT)
         return self.process.wait(timeout=timeout)
+
+    def stop_with(self, sig: int, group: bool = False, timeout: float = 30) -> Tuple[Optional[int], float]:
+        """Send `sig` to the runner (or to its whole process group, as a terminal's Ctrl-C does);
+        returns (exit code or None if still running after `timeout`, seconds it took)."""
+        started = time.monotonic()
+        (os.killpg if group else os.kill)(self.process.pid, sig)
+        try:
+            code: Optional[int] = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            code = None
+        return code, round(time.monotonic() - started, 2)
 
     def kill_everything(self) -> None:
         """Failure clean-up: the runner's whole process group (it leads a new session; DynamoDB Local is in it)."""
@@ -175,3 +196,70 @@ def test_runner_serves_the_demo_shop_stops_cleanly_and_keeps_its_data(runners, t
     assert _browse(second, shop_id, merchant_key) == seen  # the same products: no second seed
     second.children = _children(second.process.pid)
     assert second.interrupt() == 0
+
+
+def _banner_login(runner: Runner) -> tuple:
+    """Run the banner's copy-paste login exactly as printed (its URL and its -d body)."""
+    match = re.search(r"curl -s -X POST (\S+) .*?\n\s*-d '([^']+)'", runner.output)
+    assert match, f"no login example in the banner:\n{runner.output}"
+    url, body = match.group(1), json.loads(match.group(2))
+    assert url == f"http://127.0.0.1:{runner.port}/v1/auth/login"
+    return runner.call("POST", "/v1/auth/login", body)
+
+
+def _get_status(runner: Runner, url: str) -> int:
+    """Status of a plain GET (any content type)."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def _assert_stopped_cleanly(runner: Runner, code: Optional[int], seconds: float, children: List[int]) -> None:
+    """Exit code 0 within STOP_SECONDS, no traceback printed, DynamoDB Local gone."""
+    assert code == 0 and seconds <= STOP_SECONDS, f"exit {code} after {seconds}s:\n{runner.output}"
+    runner._reader.join(timeout=5)
+    assert "Traceback" not in runner.output, runner.output
+    assert children and not [pid for pid in children if _alive(pid)], "DynamoDB Local outlived the runner"
+
+
+@pytest.mark.e2e
+def test_banner_login_works_on_every_start_and_links_are_live(runners, tmp_path):
+    for _ in range(2):  # the same data dir: a fixed code would be `code_used` the second time
+        runner = Runner(tmp_path)
+        runners.append(runner)
+        runner.wait_ready()
+        status, login = _banner_login(runner)
+        assert status == 200 and login["token"], login
+        docs = runner.banner_value("API docs")
+        assert docs == f"http://127.0.0.1:{runner.port}/docs" and _get_status(runner, docs) == 200
+        console = re.search(r"http://\S+/console/", runner.output)
+        if _get_status(runner, f"http://127.0.0.1:{runner.port}/console/") != 200:
+            assert console is None, "the banner links a console the runner does not serve"
+        runner.children = _children(runner.process.pid)
+        assert runner.stop_with(signal.SIGTERM)[0] == 0
+
+
+@pytest.mark.e2e
+def test_ctrl_c_in_a_terminal_stops_everything_quickly_and_quietly(runners, tmp_path):
+    runner = Runner(tmp_path)
+    runners.append(runner)
+    runner.wait_ready()
+    _browse(runner, runner.banner_value("Demo shop id"), runner.banner_value("Demo merchant"))
+    runner.children = _children(runner.process.pid)
+    # a terminal's Ctrl-C reaches the whole foreground process group: DynamoDB Local gets it too
+    code, seconds = runner.stop_with(signal.SIGINT, group=True)
+    _assert_stopped_cleanly(runner, code, seconds, runner.children)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_background_runner_stops_on_signal_quickly_and_quietly(runners, tmp_path, sig):
+    runner = Runner(tmp_path, background=True)  # started with SIGINT ignored, like `make run &` in a script
+    runners.append(runner)
+    runner.wait_ready()
+    _browse(runner, runner.banner_value("Demo shop id"), runner.banner_value("Demo merchant"))
+    runner.children = _children(runner.process.pid)
+    code, seconds = runner.stop_with(sig)
+    _assert_stopped_cleanly(runner, code, seconds, runner.children)
