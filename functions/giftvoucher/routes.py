@@ -3,13 +3,15 @@ them when the order is paid)."""
 from chalice import Blueprint, Response
 
 from crowdcart.api import request as req
-from crowdcart.api.docs import spec
+from crowdcart.api.docs import param, spec
 from crowdcart.errors import BadRequest
 from functions.giftvoucher import schemas, service
 
 bp = Blueprint(__name__)
 
-_PAGE = {"cursor": "string", "limit": "integer", "role": "string"}
+_PAGE = {"cursor": "string", "limit": "integer",
+         "role": param("string", enum=["bought", "received"], default="bought",
+                       description="bought: vouchers the caller bought; received: vouchers the caller claimed.")}
 
 
 @bp.route("/admin/v1/gift-voucher-products/{product_id}", methods=["PUT"])

@@ -2,12 +2,21 @@
 from chalice import Blueprint, Response
 
 from crowdcart.api import request as req
-from crowdcart.api.docs import spec
+from crowdcart.api.docs import param, spec
 from functions.stores import schemas, service
 
 bp = Blueprint(__name__)
 
 _PAGE = {"cursor": "string", "limit": "integer"}
+# what schemas.nearby_query parses (and refuses with a 400 naming the field)
+NEARBY_QUERY = {
+    "lat": param("number", required=True, minimum=-90, maximum=90, description="The shopper's latitude, in degrees."),
+    "lng": param("number", required=True, minimum=-180, maximum=180,
+                 description="The shopper's longitude, in degrees."),
+    "radius_km": param("number", exclusiveMinimum=0, maximum=schemas.MAX_RADIUS_KM, default=schemas.DEFAULT_RADIUS_KM,
+                       description="How far to look, in kilometres."),
+    **_PAGE,
+}
 
 
 @bp.route("/admin/v1/stores", methods=["POST"])
@@ -53,8 +62,7 @@ def deactivate_store(store_id):
 
 
 @bp.route("/v1/stores/nearby", methods=["GET"])
-@spec(auth="shopper", response=schemas.NearbyPage, errors=(400, 401, 403),
-      query={"lat": "number", "lng": "number", "radius_km": "number", **_PAGE})
+@spec(auth="shopper", response=schemas.NearbyPage, errors=(400, 401, 403), query=NEARBY_QUERY)
 def nearby_stores():
     """The shop's active stores within radius_km (default 5, max 10), nearest first."""
     shopper = req.shopper(bp.current_request)

@@ -5,12 +5,16 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from openapi_spec_validator import validate
+from pydantic import BaseModel, computed_field, create_model
 
 import app
-from crowdcart.api.openapi import iter_routes, missing_specs
+from crowdcart.api import request as req
+from crowdcart.api.docs import spec
+from crowdcart.api.openapi import build_document, iter_routes, missing_specs
 from functions.meta import service
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,11 +133,6 @@ def test_a_bundled_document_wins_when_configured(tmp_path, monkeypatch):
 
 
 def test_nested_models_with_the_same_name_are_kept_apart():
-    from pydantic import BaseModel
-
-    from crowdcart.api.docs import spec
-    from crowdcart.api.openapi import build_document
-
     def nested(field_type):
         class Item(BaseModel):
             value: field_type
@@ -166,3 +165,182 @@ def test_nested_models_with_the_same_name_are_kept_apart():
     types = {schemas[ref.rsplit("/", 1)[1]]["properties"]["value"]["type"] for ref in refs}
     assert types == {"integer", "string"}
     assert doc["paths"]["/b/{b_id}"]["put"]["parameters"][0]["name"] == "b_id"
+
+
+# --- exact: query parameters -------------------------------------------------------------------------------------
+
+SOME_ID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"  # a well-formed id of nothing
+
+
+class _Reading(dict):
+    """A query mapping that notes every key a route looks up."""
+
+    def __init__(self, data, seen):
+        super().__init__(data)
+        self.seen = seen
+
+    def get(self, key, default=None):
+        self.seen.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key):
+        self.seen.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key):
+        self.seen.add(key)
+        return super().__contains__(key)
+
+
+def _query_params(operation):
+    return [p for p in operation.get("parameters", []) if p["in"] == "query"]
+
+
+def _sample(schema):
+    """A value the parameter's schema allows."""
+    if "default" in schema:
+        return schema["default"]
+    if "enum" in schema:
+        return schema["enum"][0]
+    if schema.get("type") in ("number", "integer"):
+        low = schema.get("minimum", schema.get("exclusiveMinimum", 0))
+        high = schema.get("maximum", low + 2)
+        return (low + high) / 2 if schema["type"] == "number" else int(low) + 1
+    return "x"
+
+
+def _credentialed_gets(document):
+    """(path, operation) of every GET that a shopper, merchant or platform key calls."""
+    for path, item in document["paths"].items():
+        operation = item.get("get")
+        if operation and operation.get("security"):
+            yield path, operation
+
+
+def _call(api, path, operation, params, tokens):
+    scheme = next(iter(operation["security"][0]))
+    url = re.sub(r"{[^}]+}", SOME_ID, path) + ("?" + urlencode(params) if params else "")
+    return api.get(url, token=tokens[scheme])
+
+
+def _named(reply, names):
+    """The parameters among `names` that a 4xx answer names (its `field`, or a word of its message)."""
+    if reply.status < 400 or not isinstance(reply.body, dict):
+        return set()
+    error = reply.body.get("error") or {}
+    return {n for n in names if error.get("field") == n or re.search(rf"\b{re.escape(n)}\b", error.get("message", ""))}
+
+
+@pytest.fixture
+def tokens(shop, shopper, platform_key):
+    """A credential for each security scheme, in one fresh shop."""
+    return {"shopperJwt": shopper["token"], "merchantKey": shop["api_key"], "platformKey": platform_key}
+
+
+def test_required_query_parameters_are_marked_so_and_refused_when_missing(api, document, tokens):
+    """A list called with its required query parameters only is not refused for a missing optional one;
+    leaving out any required one is a 4xx that names it."""
+    checked = set()
+    for path, operation in _credentialed_gets(document):
+        params = _query_params(operation)
+        if not params or "{" in path:
+            continue
+        names = {p["name"] for p in params}
+        required = {p["name"]: _sample(p["schema"]) for p in params if p["required"]}
+        reply = _call(api, path, operation, required, tokens)
+        assert not _named(reply, names), f"GET {path} refuses a call without {_named(reply, names)}: mark it required"
+        for name in required:
+            reply = _call(api, path, operation, {k: v for k, v in required.items() if k != name}, tokens)
+            assert 400 <= reply.status < 500 and name in _named(reply, {name}), (path, name, reply.status, reply.body)
+            checked.add((path, name))
+    assert {("/v1/stores/nearby", "lat"), ("/v1/stores/nearby", "lng")} <= checked
+    nearby = {p["name"]: p for p in _query_params(document["paths"]["/v1/stores/nearby"]["get"])}
+    assert {n for n, p in nearby.items() if p["required"]} == {"lat", "lng"}
+    assert nearby["radius_km"]["schema"]["maximum"] == 10 and nearby["lat"]["description"]
+
+
+def test_every_query_parameter_a_route_reads_is_declared(api, document, tokens, monkeypatch):
+    """Every credentialed GET, called with its required parameters: the query keys it reads are all in its spec."""
+    seen = set()
+    original = req.query
+    monkeypatch.setattr(req, "query", lambda request: _Reading(original(request), seen))
+    undeclared = []
+    for path, operation in _credentialed_gets(document):
+        seen.clear()
+        declared = {p["name"] for p in _query_params(operation)}
+        required = {p["name"]: _sample(p["schema"]) for p in _query_params(operation) if p["required"]}
+        _call(api, path, operation, required, tokens)
+        if seen - declared:
+            undeclared.append(f"GET {path} reads {sorted(seen - declared)}")
+    assert not undeclared, "declare these in the route's @spec(query=…): " + "; ".join(undeclared)
+
+
+def test_paging_and_idempotency_parameters_say_what_they_mean(document):
+    for item in document["paths"].values():
+        for operation in item.values():
+            for p in operation.get("parameters", []):
+                if p["name"] in ("cursor", "limit", "Idempotency-Key"):
+                    assert p.get("description"), (operation["operationId"], p["name"])
+                if p["name"] == "limit":
+                    assert p["schema"] == {"type": "integer", "minimum": 1}
+
+
+# --- exact: component names ---------------------------------------------------------------------------------------
+
+def _refs(node):
+    return set(re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', json.dumps(node)))
+
+
+def test_component_names_are_unique_meaningful_and_referenced(document):
+    schemas = document["components"]["schemas"]
+    names = list(schemas)
+    assert len({n.casefold() for n in names}) == len(names), "names that differ only by case"
+    assert not [n for n in names if re.search(r"\d$", n) or "__" in n], "auto-disambiguated names"
+    for name, schema in schemas.items():
+        title = schema.get("title", name).replace(" ", "")
+        assert title in name, f"{name} is not named after its model {title}"
+    reached, todo = set(), _refs(document["paths"])
+    while todo:
+        name = todo.pop()
+        reached.add(name)
+        todo |= _refs(schemas[name]) - reached
+    assert set(names) == reached, f"components nothing refers to: {sorted(set(names) - reached)}"
+    assert {"CardsShare", "LotteryShare", "PointsShare", "StoresCreated"} <= set(names)
+
+
+def test_colliding_model_names_get_their_capability_or_form_not_a_number():
+    share_a = create_model("Share", __module__="functions.cards.schemas", card=(str, ...))
+    share_b = create_model("Share", __module__="functions.lottery.schemas", prize=(int, ...))
+
+    class Unique(BaseModel):
+        """Only one model has this name."""
+
+        a: share_a
+        b: share_b
+
+    class Priced(BaseModel):
+        """Its response form has a field its request form has not."""
+
+        fen: int
+
+        @computed_field
+        @property
+        def yuan(self) -> float:
+            return self.fen / 100
+
+    class Entry:
+        def __init__(self, view):
+            self.view_function = view
+
+    @spec(auth="merchant", request=Priced, response=Unique)
+    def one():
+        """One."""
+
+    @spec(auth="merchant", response=Priced)
+    def two():
+        """Two."""
+
+    doc = build_document({"/one": {"POST": Entry(one)}, "/two": {"GET": Entry(two)}})
+    validate(doc)
+    assert set(doc["components"]["schemas"]) == {"Error", "Unique", "CardsShare", "LotteryShare",
+                                                 "PricedInput", "PricedOutput"}

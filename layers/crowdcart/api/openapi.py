@@ -6,10 +6,17 @@ Framework-free: it reads any mapping shaped like Chalice's `app.routes`
 import copy
 import inspect
 import re
+import sys
 from http import HTTPStatus
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
+from pydantic.json_schema import DefsRef, GenerateJsonSchema, models_json_schema
+
+from crowdcart.api.docs import Param
+from crowdcart.pagination import DEFAULT_LIMIT, MAX_LIMIT
+
 OPENAPI_VERSION = "3.1.0"
+REF_TEMPLATE = "#/components/schemas/{model}"
 ERROR_SCHEMA = {
     "type": "object",
     "required": ["error"],
@@ -38,6 +45,14 @@ SECURITY_SCHEMES = {
     "wechatpay": ("wechatpaySignature", {"type": "apiKey", "in": "header", "name": "Wechatpay-Signature",
                                          "description": "WeChat Pay v3 signature over `timestamp\\nnonce\\nbody\\n`, "
                                                         "with Wechatpay-Timestamp, -Nonce and -Serial headers."}),
+}
+# What a parameter of this name means on every route that has it (all parse it the same way)
+COMMON_PARAMS = {
+    ("query", "cursor"): ({}, "The `next_cursor` of the previous page; omit it for the first page."),
+    ("query", "limit"): ({"minimum": 1}, f"Items per page (default {DEFAULT_LIMIT}; more than {MAX_LIMIT} "
+                                         f"is read as {MAX_LIMIT})."),
+    ("header", "idempotency-key"): ({"maxLength": 255}, "A key the client chooses per action: the same key again "
+                                                        "acts once and answers the first result."),
 }
 _AUTH_ERRORS = (401, 403)
 _BODY_ERRORS = (400, 413, 422)
@@ -75,66 +90,96 @@ def missing_specs(routes: Mapping[str, Mapping[str, Any]]) -> List[str]:
             for path, method, entry in iter_routes(routes) if route_spec(entry.view_function) is None]
 
 
+class ComponentNames(GenerateJsonSchema):
+    """pydantic's JSON-schema generator, naming components so that the name says whose model it is.
+
+    A model keeps its own name unless another model of the same document has that name and a different
+    schema; then it is `<Owner><Name>` (`CardsShare`: the owner is the capability, or the core module).
+    A model whose request and response forms differ adds `Input`/`Output`. pydantic's module-qualified
+    names are the last resort (two classes with one qualified name: made by a factory function).
+    """
+
+    def get_defs_ref(self, core_mode_ref: Any) -> DefsRef:
+        """pydantic's unique key for a model, with our names first among the names it may take."""
+        unique = super().get_defs_ref(core_mode_ref)
+        name, _, qualified, qualified_mode, occurrence, occurrence_mode = self._prioritized_defsref_choices[unique]
+        owner = _owner_prefix(core_mode_ref[0])
+        mode = "Input" if core_mode_ref[1] == "validation" else "Output"
+        choices = [name, owner + name, qualified, occurrence,  # one name for both forms when they are alike
+                   name + mode, owner + name + mode, qualified_mode, occurrence_mode]
+        self._prioritized_defsref_choices[unique] = [DefsRef(choice) for choice in dict.fromkeys(choices)]
+        return unique
+
+
+def _owner_prefix(core_ref: str) -> str:
+    """`functions.cards.schemas.Share:123` → "Cards"; `crowdcart.api.delivery.Address:9` → "Delivery"."""
+    dotted = re.split(r"[\[:]", core_ref, maxsplit=1)[0]
+    module = capability_of(dotted) or _module_of(dotted).rsplit(".", 1)[-1]
+    return "".join(part.capitalize() for part in module.split("_"))
+
+
+def _module_of(dotted: str) -> str:
+    """The longest importable module that `dotted` (module + qualified name) starts with."""
+    parts = dotted.split(".")
+    for size in range(len(parts) - 1, 0, -1):
+        if ".".join(parts[:size]) in sys.modules:
+            return ".".join(parts[:size])
+    return parts[0]
+
+
 class _Components:
-    """components.schemas, with pydantic `$defs` hoisted and name clashes renamed."""
+    """components.schemas: every pydantic model of the document generated in one pass, so names are decided once."""
 
-    def __init__(self) -> None:
-        self.schemas: Dict[str, Any] = {"Error": copy.deepcopy(ERROR_SCHEMA)}
-        self._by_model: Dict[Any, str] = {}
-
-    def _free_name(self, name: str, schema: Any) -> str:
-        base, n = name, 1
-        while name in self.schemas and self.schemas[name] != schema:
-            n += 1
-            name = f"{base}{n}"
-        return name
+    def __init__(self, models: Iterable[Tuple[Any, str]]) -> None:
+        wanted = list(dict.fromkeys(models))
+        refs, defs = models_json_schema(wanted, ref_template=REF_TEMPLATE, schema_generator=ComponentNames)
+        self.schemas: Dict[str, Any] = {"Error": copy.deepcopy(ERROR_SCHEMA), **defs.get("$defs", {})}
+        self._refs = refs
 
     def ref(self, model: Any, mode: str) -> Dict[str, Any]:
         """A `$ref` to `model` (a pydantic model class), or a copy of a plain JSON-schema dict."""
         if isinstance(model, dict):
             return copy.deepcopy(model)
-        key = (model, mode)
-        if key not in self._by_model:
-            schema = model.model_json_schema(mode=mode, ref_template="#/$defs/{model}")
-            defs = schema.pop("$defs", {})
-            renames = {name: self._free_name(name, _rewrite_refs(body, {})) for name, body in defs.items()}
-            for name, body in defs.items():
-                self.schemas[renames[name]] = _rewrite_refs(body, renames)
-            schema = _rewrite_refs(schema, renames)
-            if set(schema) == {"$ref"}:  # a recursive model: pydantic already put it in $defs
-                self._by_model[key] = schema["$ref"].rsplit("/", 1)[1]
-            else:
-                name = self._free_name(model.__name__, schema)
-                self.schemas[name] = schema
-                self._by_model[key] = name
-        return {"$ref": f"#/components/schemas/{self._by_model[key]}"}
+        return dict(self._refs[(model, mode)])
 
 
-def _rewrite_refs(node: Any, renames: Dict[str, str]) -> Any:
-    if isinstance(node, dict):
-        out = {}
-        for key, value in node.items():
-            if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/"):
-                name = value[len("#/$defs/"):]
-                out[key] = f"#/components/schemas/{renames.get(name, name)}"
-            else:
-                out[key] = _rewrite_refs(value, renames)
-        return out
-    if isinstance(node, list):
-        return [_rewrite_refs(item, renames) for item in node]
-    return node
+def _models(meta: Dict[str, Any]) -> List[Tuple[Any, str]]:
+    """The (pydantic model, mode) pairs a route's metadata names: its request body and its response."""
+    pairs = [(meta.get("request"), "validation"), (meta.get("response"), "serialization")]
+    return [(model, mode) for model, mode in pairs if model is not None and not isinstance(model, dict)]
 
 
 def _param_schema(kind: Any) -> Tuple[Dict[str, Any], bool, str]:
     """A query/header spec value → (schema, required, description)."""
+    if isinstance(kind, Param):
+        return dict(kind.schema), kind.required, kind.description
     if isinstance(kind, dict):
         return dict(kind), False, ""
     text = str(kind or "string")
-    required = text == "required" or text.endswith("!")
     name = text.rstrip("!")
+    required = name == "required" or text.endswith("!")
     if name in _JSON_TYPES:
         return {"type": name}, required, ""
-    return {"type": "string"}, required, "" if name == "required" else name
+    return {"type": "string"}, required, "" if name in ("required", "optional") else name
+
+
+def _parameter(name: str, location: str, kind: Any) -> Dict[str, Any]:
+    """One OpenAPI parameter; the shared paging pair and Idempotency-Key say what they mean when a route does not."""
+    schema, required, description = _param_schema(kind)
+    common_schema, common_description = COMMON_PARAMS.get((location, name.lower()), ({}, ""))
+    parameter = {"name": name, "in": location, "required": required, "schema": {**schema, **common_schema}}
+    if description or common_description:
+        parameter["description"] = description or common_description
+    return parameter
+
+
+def _parameters(path: str, meta: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The path parameters of `path`, then the route's declared query parameters and headers."""
+    params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+              for name in _PARAM.findall(path)]
+    for location, values in (("query", meta.get("query") or {}), ("header", meta.get("headers") or {})):
+        params += [_parameter(name, location, kind) for name, kind in values.items()]
+    return params
 
 
 def _reason(status: int) -> str:
@@ -153,15 +198,7 @@ def _operation(path: str, method: str, entry: Any, meta: Dict[str, Any], parts: 
     if used_ids[op_id] > 1:
         op_id = f"{op_id}_{used_ids[op_id]}"
     operation: Dict[str, Any] = {"operationId": op_id, "tags": [cap], "summary": meta.get("summary") or view.__name__}
-    params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-              for name in _PARAM.findall(path)]
-    for location, values in (("query", meta.get("query") or {}), ("header", meta.get("headers") or {})):
-        for name, kind in values.items():
-            schema, required, description = _param_schema(kind)
-            param = {"name": name, "in": location, "required": required, "schema": schema}
-            if description:
-                param["description"] = description
-            params.append(param)
+    params = _parameters(path, meta)
     if params:
         operation["parameters"] = params
     errors = set(meta.get("errors") or ())
@@ -199,11 +236,13 @@ def _operation(path: str, method: str, entry: Any, meta: Dict[str, Any], parts: 
 def build_document(routes: Mapping[str, Mapping[str, Any]], title: str = "Crowdcart API",
                    version: str = "1.0.0") -> Dict[str, Any]:
     """The OpenAPI 3.1 document of `routes` (Chalice's `app.routes` shape)."""
-    parts = _Components()
+    undocumented = {"auth": "none", "summary": "(undocumented route)"}
+    operations = [(path, method, entry, route_spec(entry.view_function) or undocumented)
+                  for path, method, entry in iter_routes(routes)]
+    parts = _Components(pair for *_, meta in operations for pair in _models(meta))
     paths: Dict[str, Dict[str, Any]] = {}
     used_ids: Dict[str, int] = {}
-    for path, method, entry in iter_routes(routes):
-        meta = route_spec(entry.view_function) or {"auth": "none", "summary": "(undocumented route)"}
+    for path, method, entry, meta in operations:
         paths.setdefault(path, {})[method.lower()] = _operation(path, method, entry, meta, parts, used_ids)
     tags = sorted({op["x-capability"] for item in paths.values() for op in item.values()})
     return {
