@@ -11,8 +11,9 @@ from crowdcart.domain import members
 class Login(Strict):
     """POST /v1/auth/login."""
 
-    shop_id: Id
-    code: str = Field(..., min_length=1, max_length=128)
+    shop_id: Id = Field(description="The shop the mini-program belongs to.")
+    code: str = Field(..., min_length=1, max_length=128,
+                      description="The one-time code from `wx.login()`, exchanged through code2Session.")
 
 
 class ProfileUpdate(Strict):

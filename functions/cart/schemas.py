@@ -9,7 +9,7 @@ from crowdcart.api.schemas import Strict
 class SetQuantity(Strict):
     """PUT /v1/cart/items/{sku_id}."""
 
-    quantity: int = Field(..., ge=1, le=99)
+    quantity: int = Field(..., ge=1, le=99, description="The line's new quantity (not an increment).")
 
 
 class CartLineView(BaseModel):

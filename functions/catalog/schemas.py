@@ -38,10 +38,10 @@ class SkuIn(Strict):
 
     model_config = LAZY
 
-    spec: Spec
-    price_fen: Price
-    stock: Stock
-    image: Optional[HttpsUrl] = None
+    spec: Spec = Field(description="What tells this SKU apart, e.g. 红色 / XL; unique within the product.")
+    price_fen: Price = Field(description="The price in fen.")
+    stock: Stock = Field(description="Units available to sell.")
+    image: Optional[HttpsUrl] = Field(None, description="This SKU's own picture.")
 
 
 class CreateProduct(Strict):
@@ -49,14 +49,14 @@ class CreateProduct(Strict):
 
     model_config = LAZY
 
-    title: Title
-    category_id: Optional[Id] = None
-    description: Text = ""
-    images: Images = []
-    kind: Literal["physical", "voucher"] = "physical"
-    virtual_sales: VirtualSales = 0
-    on_shelf: bool = True
-    skus: List[SkuIn] = Field(..., min_length=1, max_length=MAX_SKUS)
+    title: Title = Field(description="The name shoppers see.")
+    category_id: Optional[Id] = Field(None, description="One of the shop's categories.")
+    description: Text = Field("", description="The product's details, as plain text.")
+    images: Images = Field([], description="Picture URLs, in display order.")
+    kind: Literal["physical", "voucher"] = Field("physical", description="voucher: sells gift vouchers.")
+    virtual_sales: VirtualSales = Field(0, description="Added to the sales figure shoppers see.")
+    on_shelf: bool = Field(True, description="Shoppers can see and buy it.")
+    skus: List[SkuIn] = Field(..., min_length=1, max_length=MAX_SKUS, description="The variants to sell.")
 
     @field_validator("skus")
     @classmethod

@@ -54,12 +54,12 @@ OpeningHours = Annotated[List[OpeningPeriod], Field(max_length=14)]
 class CreateStore(Strict):
     """POST /admin/v1/stores."""
 
-    name: Name
-    lat: Latitude
-    lng: Longitude
-    address: Address
-    opening_hours: OpeningHours = Field(default_factory=list)
-    pickup_enabled: bool = True
+    name: Name = Field(description="The store's name.")
+    lat: Latitude = Field(description="Latitude, in degrees.")
+    lng: Longitude = Field(description="Longitude, in degrees.")
+    address: Address = Field(description="The street address shoppers see.")
+    opening_hours: OpeningHours = Field(default_factory=list, description="Weekly opening periods.")
+    pickup_enabled: bool = Field(True, description="Shoppers may choose this store for pickup.")
 
 
 class UpdateStore(Strict):

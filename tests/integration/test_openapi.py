@@ -4,6 +4,7 @@ import os
 import re
 import subprocess
 import sys
+import typing
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -14,7 +15,7 @@ from pydantic import BaseModel, computed_field, create_model
 import app
 from crowdcart.api import request as req
 from crowdcart.api.docs import spec
-from crowdcart.api.openapi import build_document, iter_routes, missing_specs
+from crowdcart.api.openapi import build_document, iter_routes, missing_specs, route_spec
 from functions.meta import service
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -344,3 +345,71 @@ def test_colliding_model_names_get_their_capability_or_form_not_a_number():
     validate(doc)
     assert set(doc["components"]["schemas"]) == {"Error", "Unique", "CardsShare", "LotteryShare",
                                                  "PricedInput", "PricedOutput"}
+
+
+# --- readable: nested fields and descriptions ----------------------------------------------------------------------
+
+def _models_in(annotation):
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+    for arg in typing.get_args(annotation):
+        yield from _models_in(arg)
+
+
+def _documented_models():
+    """Every pydantic model the routes name, with the models nested in their fields."""
+    found, todo = set(), [m for _, _, entry in iter_routes(app.app.routes)
+                          for m in ((route_spec(entry.view_function) or {}).get(k) for k in ("request", "response"))
+                          if isinstance(m, type) and issubclass(m, BaseModel)]
+    while todo:
+        model = todo.pop()
+        if model not in found:
+            found.add(model)
+            todo += [inner for info in model.model_fields.values() for inner in _models_in(info.annotation)]
+    return found
+
+
+def _description_of(prop, schemas):
+    """A property's description; pydantic leaves it out when it repeats the description of the model it refers to."""
+    ref = prop.get("$ref", "").rsplit("/", 1)[-1]
+    return prop.get("description") or schemas.get(ref, {}).get("description")
+
+
+def test_fields_carry_their_descriptions(document):
+    schemas = document["components"]["schemas"]
+    lost = []
+    for model in _documented_models():
+        mine = [s for s in schemas.values() if s.get("title") == model.model_json_schema().get("title")]
+        for name, info in model.model_fields.items():
+            described = [_description_of(s.get("properties", {}).get(info.alias or name, {}), schemas) for s in mine]
+            if info.description and info.description not in described:
+                lost.append(f"{model.__name__}.{name}")
+    assert not lost, lost
+    body = document["paths"]["/v1/orders"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    checkout = schemas[body["$ref"].rsplit("/", 1)[1]]
+    nested = {"items": "Item", "activity": "Activity", "delivery": "Delivery"}
+    for schema in [checkout, schemas["Address"]] + [schemas[n] for n in nested.values()]:
+        undescribed = [f for f, sub in schema["properties"].items() if not sub.get("description")]
+        assert not undescribed, (schema["title"], undescribed)
+
+
+def test_no_object_hides_the_fields_its_model_knows(document):
+    """Every object in components lists its properties or says it is a free-form map; bodies are named schemas."""
+    def objects(node):
+        if isinstance(node, dict):
+            if node.get("type") == "object":
+                yield node
+            for value in node.values():
+                yield from objects(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from objects(value)
+
+    schemas = document["components"]["schemas"]
+    bare = [o for o in objects(schemas) if "properties" not in o and "additionalProperties" not in o]
+    assert not bare, bare
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            body = (operation.get("requestBody") or {}).get("content", {}).get("application/json", {}).get("schema")
+            if body is not None:
+                assert schemas[body["$ref"].rsplit("/", 1)[1]]["properties"], (method, path)
