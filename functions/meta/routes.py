@@ -2,7 +2,7 @@
 from chalice import Blueprint, Response
 
 from crowdcart.api.docs import spec
-from functions.meta import service
+from functions.meta import page, service
 
 bp = Blueprint(__name__)
 
@@ -25,5 +25,5 @@ def openapi_document():
 @spec(auth="none", response={"type": "string", "description": "An HTML page."})
 def docs_page():
     """The OpenAPI document as a readable HTML page (no scripts, works offline)."""
-    html = service.html_page(service.document(bp.current_app.routes))
+    html = page.html_page(service.document(bp.current_app.routes))
     return Response(body=html, status_code=200, headers={"Content-Type": "text/html; charset=utf-8"})

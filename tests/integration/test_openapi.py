@@ -1,4 +1,5 @@
 """The published contract: GET /openapi.json and /docs, generated from the registered routes."""
+import html
 import json
 import os
 import re
@@ -413,3 +414,24 @@ def test_no_object_hides_the_fields_its_model_knows(document):
             body = (operation.get("requestBody") or {}).get("content", {}).get("application/json", {}).get("schema")
             if body is not None:
                 assert schemas[body["$ref"].rsplit("/", 1)[1]]["properties"], (method, path)
+
+
+def test_docs_page_spells_out_nested_fields_and_descriptions(api, document):
+    page = api.get("/docs").body
+    operation = document["paths"]["/v1/orders"]["post"]
+    start = page.index(f'id="{operation["operationId"]}"')
+    section = page[start:page.index("<h3 ", start)]
+    address = document["components"]["schemas"]["Address"]["properties"]
+    for field, schema in address.items():
+        assert f"<code>delivery.address.{field}</code>" in section, field
+        assert html.escape(schema["description"]) in section, field
+    for row in ("items[].sku_id", "items[].quantity", "activity.type", "delivery.store_id", "points_to_use"):
+        assert f"<code>{row}</code>" in section, row
+    nearby = document["paths"]["/v1/stores/nearby"]["get"]
+    for p in nearby["parameters"]:
+        assert html.escape(p.get("description", "")) in page
+    for name, schema in document["components"]["schemas"].items():
+        assert f'id="schema-{name}"' in page, name
+        for field, sub in (schema.get("properties") or {}).items():
+            if sub.get("description"):
+                assert html.escape(sub["description"]) in page, (name, field)
